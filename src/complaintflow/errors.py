@@ -1,0 +1,74 @@
+"""One exception hierarchy: every error complaintflow raises derives from
+:class:`ComplaintFlowError`, so a host can catch the library's errors in one
+``except`` and tell them from its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CalendarRangeError",
+    "ComplaintFlowError",
+    "ConcurrencyError",
+    "GuardFailed",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotFound",
+    "PermissionDenied",
+    "PluginError",
+    "StoreError",
+]
+
+
+class ComplaintFlowError(Exception):
+    """Base of every error the library raises."""
+
+
+class InvalidInput(ComplaintFlowError, ValueError):
+    """Input failed validation.
+
+    ``errors`` lists each problem as ``{"field": "a.b", "reason": "..."}``;
+    the message names the fields and the reasons.
+    """
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors: list[dict[str, Any]] = errors or []
+
+    @classmethod
+    def field(cls, field: str, reason: str) -> InvalidInput:
+        """An error about one field."""
+        return cls(f"{field}: {reason}", [{"field": field, "reason": reason}])
+
+
+class CalendarRangeError(ComplaintFlowError, ValueError):
+    """A computation needed a day outside the range a calendar's data covers."""
+
+
+class InvalidTransition(ComplaintFlowError):
+    """The command is not allowed in the complaint's current status."""
+
+
+class GuardFailed(ComplaintFlowError):
+    """The command is allowed in this status, but a precondition is not met
+    (required procedure steps not done, no basis for a decision, ...)."""
+
+
+class PermissionDenied(ComplaintFlowError):
+    """The actor may not run this command on this complaint."""
+
+
+class NotFound(ComplaintFlowError, LookupError):
+    """No complaint (or other record) with that id."""
+
+
+class ConcurrencyError(ComplaintFlowError):
+    """Another writer saved the complaint first: reload and try again."""
+
+
+class StoreError(ComplaintFlowError):
+    """The store failed; the complaint is as it was before the command."""
+
+
+class PluginError(ComplaintFlowError):
+    """A plugin is malformed (unknown hook, bad registration, ...)."""
