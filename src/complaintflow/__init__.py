@@ -1,5 +1,31 @@
-"""complaintflow: the complaint process of an online platform, as a library."""
+"""complaintflow: the complaint process of an online platform, as a library.
 
+>>> import complaintflow as cf
+>>> engine = cf.Engine()
+>>> sorted(engine.categories)
+['after_sales', 'goods', 'service', 'transaction_dispute', 'violation']
+"""
+
+from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
+from complaintflow.commands import (
+    Acknowledge,
+    Assign,
+    Classify,
+    Command,
+    Decide,
+    Escalate,
+    Execute,
+    FollowUp,
+    Note,
+    ProvideInfo,
+    RecordStep,
+    Reject,
+    Reopen,
+    RequestInfo,
+    Withdraw,
+    parse_command,
+)
+from complaintflow.engine import Engine
 from complaintflow.errors import (
     CalendarRangeError,
     ComplaintFlowError,
@@ -12,16 +38,69 @@ from complaintflow.errors import (
     PluginError,
     StoreError,
 )
+from complaintflow.hookspecs import hookimpl
+from complaintflow.models import (
+    Actor,
+    Classification,
+    Complaint,
+    Decision,
+    Event,
+    Flag,
+    NewComplaint,
+    Notification,
+    Party,
+)
+from complaintflow.states import OPEN_STATUSES, TERMINAL_STATUSES, Status
+from complaintflow.stores import MemoryStore, Store
+
+__version__ = "0.1.0"
 
 __all__ = [
+    "BUILTIN_CATEGORIES",
+    "OPEN_STATUSES",
+    "TERMINAL_STATUSES",
+    "Acknowledge",
+    "Actor",
+    "Assign",
     "CalendarRangeError",
+    "Category",
+    "CategoryRegistry",
+    "Classification",
+    "Classify",
+    "Command",
+    "Complaint",
     "ComplaintFlowError",
     "ConcurrencyError",
+    "Decide",
+    "Decision",
+    "Engine",
+    "Escalate",
+    "Event",
+    "Execute",
+    "Flag",
+    "FollowUp",
     "GuardFailed",
     "InvalidInput",
     "InvalidTransition",
+    "MemoryStore",
+    "NewComplaint",
     "NotFound",
+    "Note",
+    "Notification",
+    "Party",
     "PermissionDenied",
     "PluginError",
+    "ProvideInfo",
+    "RecordStep",
+    "Reject",
+    "Reopen",
+    "RequestInfo",
+    "Status",
+    "Step",
+    "Store",
     "StoreError",
+    "Withdraw",
+    "__version__",
+    "hookimpl",
+    "parse_command",
 ]

@@ -1,0 +1,507 @@
+"""The engine: takes complaints and commands, checks them, applies them,
+keeps the audit trail and queues notifications, all saved together."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from complaintflow import _permissions as perm
+from complaintflow._base import invalid_input
+from complaintflow._plugins import make_plugin_manager
+from complaintflow._reducer import apply_event
+from complaintflow.categories import BuiltinCategories, CategoryRegistry
+from complaintflow.commands import (
+    Classify,
+    Command,
+    Decide,
+    RecordStep,
+    Reject,
+    parse_command,
+)
+from complaintflow.errors import (
+    GuardFailed,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    PluginError,
+)
+from complaintflow.models import (
+    Actor,
+    Classification,
+    Complaint,
+    Event,
+    Flag,
+    NewComplaint,
+    Notification,
+)
+from complaintflow.states import Status, allowed_commands, target_status
+from complaintflow.stores import MemoryStore, Store
+
+__all__ = ["Engine"]
+
+log = logging.getLogger("complaintflow")
+
+BUILTIN_PLUGINS: Final[tuple[tuple[str, type], ...]] = (
+    ("complaintflow.categories", BuiltinCategories),
+)
+"""Built-in behaviour, registered through the same hooks as third-party plugins."""
+
+_SUBMIT_FIELDS: Final = frozenset(
+    {
+        "id",
+        "channel",
+        "category",
+        "complainant",
+        "respondent",
+        "subject",
+        "description",
+        "evidence",
+        "order_id",
+        "received_at",
+        "flags",
+        "classification",
+    }
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Runs the guide's complaint process.
+
+    >>> import complaintflow as cf
+    >>> engine = cf.Engine()
+
+    :param store: where complaints live; the ``complaintflow_store`` hook, then
+        an in-memory store, when omitted.
+    :param plugins: plugin objects or modules (see :mod:`complaintflow.hookspecs`).
+    :param calendar: the business calendar for working-day deadlines.
+    :param policy: the SLA policy (guide §3.3 when omitted).
+    :param clock: returns the current aware datetime; commands without ``at``
+        happen at its time.
+    :param load_entry_points: also load plugins of the entry-point group
+        ``complaintflow``.
+    :param reopen_window: how long after closing a complainant may reopen.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store | None = None,
+        plugins: Iterable[object] = (),
+        calendar: Any = None,
+        policy: Any = None,
+        clock: Callable[[], datetime] | None = None,
+        load_entry_points: bool = True,
+        reopen_window: timedelta = timedelta(days=30),
+        retry_backoff: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self._pm = make_plugin_manager(
+            plugins,
+            load_entry_points=load_entry_points,
+            builtins=[(name, cls()) for name, cls in BUILTIN_PLUGINS],
+        )
+        self.categories = CategoryRegistry()
+        self._pm.hook.complaintflow_register_categories(register=self.categories.register)
+        if store is None:
+            store = self._pm.hook.complaintflow_store()
+        self.store: Store = store if store is not None else MemoryStore()
+        self._clock = clock or _utcnow
+        self.reopen_window = reopen_window
+        self.retry_backoff = retry_backoff
+        self._sla = self._make_sla(calendar, policy)
+
+    def _make_sla(self, calendar: Any, policy: Any) -> Any:
+        return None
+
+    # -- time ---------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The engine clock's time (aware)."""
+        t = self._clock()
+        if t.tzinfo is None or t.utcoffset() is None:
+            raise InvalidInput.field("clock", "the engine's clock returned a naive datetime")
+        return t
+
+    # -- reading ------------------------------------------------------------
+
+    def get(self, complaint_id: str) -> Complaint:
+        """The complaint, or :class:`NotFound`."""
+        c = self.store.load(complaint_id) if isinstance(complaint_id, str) else None
+        if c is None:
+            raise NotFound(f"no complaint {complaint_id!r}")
+        return c
+
+    def history(self, complaint_id: str) -> list[Event]:
+        """The complaint's audit trail, oldest first."""
+        self.get(complaint_id)
+        return self.store.events(complaint_id)
+
+    def replay(self, events: Sequence[Event]) -> Complaint:
+        """Rebuild a complaint by applying its events in order."""
+        complaint: Complaint | None = None
+        for event in events:
+            complaint = self._apply(complaint, event)
+        if complaint is None:
+            raise InvalidInput.field("events", "no events to replay")
+        return complaint
+
+    def view(self, complaint_id: str, *, actor: Actor) -> Complaint:
+        """The complaint as ``actor`` may see it: personal data of the other
+        party redacted (guide §3.1 confidentiality)."""
+        actor = self._actor(actor)
+        c = self.get(complaint_id)
+        verdict = self._hook_verdict(actor, "view", c)
+        if verdict is False or (verdict is None and perm.view_denial(actor, c) is not None):
+            raise PermissionDenied(
+                perm.view_denial(actor, c) or f"a plugin denied {actor.id!r} the view"
+            )
+        return perm.redact_for(actor, c)
+
+    def allowed(self, complaint_id: str, *, actor: Actor) -> list[str]:
+        """The commands ``actor`` may run on the complaint now, for UIs:
+        permitted, allowed by the state machine, and not blocked by a
+        precondition that no payload can meet (e.g. ``decide`` before the
+        required procedure steps)."""
+        actor = self._actor(actor)
+        c = self.get(complaint_id)
+        at = max(self.now(), c.updated_at)
+        out = []
+        for kind in sorted(allowed_commands(c.status)):
+            if self._denial(actor, kind, c, at) is not None:
+                continue
+            if kind == "decide" and self._missing_steps(c):
+                continue
+            out.append(kind)
+        return out
+
+    # -- writing ------------------------------------------------------------
+
+    def submit(self, complaint: NewComplaint | dict[str, Any], *, actor: Actor) -> Complaint:
+        """Receive a complaint (guide §2, §3.2 step 1): record it, classify it
+        when it has no category, screen it, and start its SLA clocks."""
+        new = self._new(complaint)
+        actor = self._actor(actor)
+        if new.category is not None:
+            self.categories.require(new.category)
+        received = new.received_at or self.now()
+        cid = new.id or uuid.uuid4().hex
+        draft = Complaint.model_construct(
+            **{
+                **new.__dict__,
+                "id": cid,
+                "received_at": received,
+                "status": Status.received,
+                "version": 0,
+                "updated_at": received,
+                "cycle": 1,
+            }
+        )
+        draft = Complaint.model_validate(draft.model_dump())
+        verdict = self._hook_verdict(actor, "submit", draft)
+        own = actor.has("complainant") and actor.id == new.complainant.id
+        if verdict is False or (
+            verdict is None and not (own or actor.has("handler", "supervisor", "system"))
+        ):
+            raise PermissionDenied(
+                f"actor {actor.id!r} may not submit a complaint for {new.complainant.id!r}"
+            )
+        if draft.category is None:
+            draft = draft.model_copy(update={"classification": self._classify(draft)})
+            if draft.classification is not None and draft.classification.category is not None:
+                draft = draft.model_copy(update={"category": draft.classification.category})
+        flags = self._screen(draft)
+        if flags:
+            draft = draft.model_copy(update={"flags": tuple(flags)})
+        data = {"complaint": draft.model_dump(mode="json", include=set(_SUBMIT_FIELDS))}
+        event = Event(
+            complaint_id=cid,
+            seq=1,
+            type="submit",
+            at=received,
+            actor=actor.id,
+            from_status=None,
+            to_status=Status.received,
+            data=data,
+        )
+        created = self._apply(None, event)
+        self.store.save(created, expected_version=0, events=[event], notifications=())
+        self._after(event, created, [])
+        return created
+
+    def handle(self, complaint_id: str, command: Command | dict[str, Any]) -> Complaint:
+        """Apply one command to a complaint and return the complaint after it.
+
+        Validates the command (:class:`InvalidInput`), the actor's permission
+        (:class:`PermissionDenied`), the state machine
+        (:class:`InvalidTransition`) and the guards (:class:`GuardFailed`);
+        a failed command changes nothing."""
+        cmd = parse_command(command)
+        c = self.get(complaint_id)
+        at = cmd.at or self.now()
+        if at < c.updated_at:
+            raise InvalidInput.field(
+                "at",
+                f"{at.isoformat()} is before the complaint's last event "
+                f"({c.updated_at.isoformat()})",
+            )
+        kind = cmd.type
+        static = self._static_denial(cmd.actor, kind, c)
+        if static is not None:
+            raise PermissionDenied(static)
+        if kind not in allowed_commands(c.status):
+            raise InvalidTransition(
+                f"cannot {kind} complaint {c.id!r}: it is {c.status.value}; "
+                f"allowed now: {', '.join(sorted(allowed_commands(c.status))) or 'nothing'}"
+            )
+        contextual = self._contextual_denial(cmd.actor, kind, c, at)
+        if contextual is not None:
+            raise PermissionDenied(contextual)
+        data = self._guard_and_data(cmd, c, at)
+        dest = target_status(kind, c.status, c.prior_status)
+        event = Event.model_construct(
+            complaint_id=c.id,
+            seq=c.version + 1,
+            type=kind,
+            at=at,
+            actor=cmd.actor.id,
+            from_status=c.status,
+            to_status=c.status if dest is None else dest,
+            cycle=c.cycle + 1 if kind == "reopen" else c.cycle,
+            data=data,
+        )
+        new = self._apply(c, event)
+        notes = self._notifications(new, event)
+        self.store.save(new, expected_version=c.version, events=[event], notifications=notes)
+        self._after(event, new, notes)
+        return new
+
+    # -- notifications --------------------------------------------------------
+
+    def deliver_pending(self, *, now: datetime | None = None, limit: int = 100) -> int:
+        """Retry notifications still pending whose next attempt is due.
+        Returns how many were delivered."""
+        now = now or self.now()
+        pending = self.store.pending_notifications(now=now, limit=limit)
+        return sum(self._deliver(n, now) for n in pending)
+
+    def _deliver(self, n: Notification, now: datetime) -> bool:
+        if not self._pm.hook.complaintflow_notify.get_hookimpls():
+            return False
+        try:
+            self._pm.hook.complaintflow_notify(notification=n)
+        except Exception as e:
+            delay = self.retry_backoff * (2 ** min(n.attempts, 10))
+            self.store.mark_failed(
+                n.id, error=f"{type(e).__name__}: {e}", next_attempt_at=now + delay
+            )
+            log.warning("notification %s failed (attempt %d): %s", n.id, n.attempts + 1, e)
+            return False
+        return self.store.mark_delivered(n.id, at=now)
+
+    # -- internals ------------------------------------------------------------
+
+    def _apply(self, complaint: Complaint | None, event: Event) -> Complaint:
+        after = apply_event(complaint, event)
+        if self._sla is not None:
+            after = self._sla.on_event(complaint, after, event)
+        return after
+
+    def _after(self, event: Event, complaint: Complaint, notes: list[Notification]) -> None:
+        try:
+            self._pm.hook.complaintflow_event(event=event, complaint=complaint)
+        except Exception:
+            log.exception("a complaintflow_event hook failed for event %s", event.seq)
+        for n in notes:
+            self._deliver(n, event.at)
+
+    @staticmethod
+    def _new(complaint: NewComplaint | dict[str, Any]) -> NewComplaint:
+        if isinstance(complaint, NewComplaint):
+            return complaint
+        if not isinstance(complaint, dict):
+            raise InvalidInput.field(
+                "complaint", f"must be a NewComplaint or a dict, not {type(complaint).__name__}"
+            )
+        try:
+            return NewComplaint.model_validate(complaint)
+        except ValidationError as e:
+            raise invalid_input(e) from None
+
+    @staticmethod
+    def _actor(actor: Actor | dict[str, Any]) -> Actor:
+        if isinstance(actor, Actor):
+            return actor
+        if not isinstance(actor, dict):
+            raise InvalidInput.field("actor", f"must be an Actor, not {type(actor).__name__}")
+        try:
+            return Actor.model_validate(actor)
+        except ValidationError as e:
+            raise invalid_input(e, "actor") from None
+
+    def _hook_verdict(self, actor: Actor, command: str, c: Complaint) -> bool | None:
+        answers = self._pm.hook.complaintflow_authorize(actor=actor, command=command, complaint=c)
+        if any(a is False for a in answers):
+            return False
+        if any(a is True for a in answers):
+            return True
+        return None
+
+    def _static_denial(self, actor: Actor, kind: str, c: Complaint) -> str | None:
+        verdict = self._hook_verdict(actor, kind, c)
+        if verdict is False:
+            return f"a plugin denied {actor.id!r} to {kind} complaint {c.id!r}"
+        if verdict is True:
+            return None
+        return perm.static_denial(actor, kind, c)
+
+    def _contextual_denial(self, actor: Actor, kind: str, c: Complaint, at: datetime) -> str | None:
+        if self._hook_verdict(actor, kind, c) is True:
+            return None
+        return perm.contextual_denial(actor, kind, c, at, self.reopen_window)
+
+    def _denial(self, actor: Actor, kind: str, c: Complaint, at: datetime) -> str | None:
+        return self._static_denial(actor, kind, c) or self._contextual_denial(actor, kind, c, at)
+
+    def _missing_steps(self, c: Complaint) -> list[str]:
+        if c.category is None or c.category not in self.categories:
+            return []
+        required = self.categories[c.category].required_steps
+        return sorted(required - set(c.steps_done))
+
+    def _guard_and_data(self, cmd: Command, c: Complaint, at: datetime) -> dict[str, Any]:
+        data = cmd.model_dump(mode="json", exclude={"actor", "at", "type"})
+        if isinstance(cmd, Classify):
+            category = cmd.category or c.category
+            if category is None:
+                raise GuardFailed(
+                    f"complaint {c.id!r} has no category: classify it with category=..."
+                )
+            cat = self.categories.require(category)
+            data["category"] = category
+            if category != c.category:
+                valid = {s.id for s in cat.steps}
+                data["steps_done"] = [s for s in c.steps_done if s in valid]
+        elif isinstance(cmd, RecordStep):
+            if c.category is None:
+                raise GuardFailed(f"complaint {c.id!r} has no category yet: classify it first")
+            cat = self.categories.require(c.category)
+            step = cat.step(cmd.step)
+            if step is None:
+                raise GuardFailed(
+                    f"step: {cmd.step!r} is not a step of category {cat.id!r}; "
+                    f"its steps: {', '.join(s.id for s in cat.steps)}"
+                )
+            for name, choices in step.fields.items():
+                value = cmd.data.get(name)
+                if value is None or (choices and value not in choices):
+                    raise GuardFailed(
+                        f"data.{name}: step {step.id!r} records {name}, one of "
+                        f"{', '.join(choices)}; got {value!r}"
+                    )
+        elif isinstance(cmd, Decide):
+            missing = self._missing_steps(c)
+            if missing:
+                raise GuardFailed(
+                    f"cannot decide complaint {c.id!r} yet: required steps not done: "
+                    f"{', '.join(missing)} (guide §3.1 fairness: the parties are heard first)"
+                )
+            effective = cmd.effective_at or at
+            if effective < at:
+                raise InvalidInput.field(
+                    "effective_at", "must not be before the decision itself (at)"
+                )
+            data["effective_at"] = effective.isoformat()
+        elif (
+            isinstance(cmd, Reject)
+            and cmd.duplicate_of is not None
+            and (cmd.duplicate_of == c.id or self.store.load(cmd.duplicate_of) is None)
+        ):
+            raise InvalidInput.field("duplicate_of", f"no other complaint {cmd.duplicate_of!r}")
+        return data
+
+    def _notifications(self, c: Complaint, event: Event) -> list[Notification]:
+        kind = event.type
+        d = event.data
+        rows: list[tuple[str, str, str, dict[str, Any]]] = []
+        comp = c.complainant.id
+        resp = c.respondent.id if c.respondent is not None else None
+        if kind == "acknowledge":
+            rows.append(("acknowledgement", comp, "complainant", {}))
+        elif kind == "decide":
+            info = {k: d.get(k) for k in ("outcome", "basis", "remedy", "effective_at")}
+            rows.append(("decision", comp, "complainant", info))
+            if resp is not None:
+                rows.append(("decision", resp, "respondent", info))
+        elif kind == "request_info":
+            who = comp if d["party"] == "complainant" else resp
+            if who is not None:
+                rows.append(("info_request", who, d["party"], {"question": d["question"]}))
+        elif kind == "follow_up":
+            rows.append(("follow_up", comp, "complainant", {"satisfied": d["satisfied"]}))
+        elif kind == "reject":
+            rows.append(("rejection", comp, "complainant", dict(d)))
+        return [
+            Notification.model_construct(
+                id=f"{c.id}:{event.seq}:{k}:{role}",
+                complaint_id=c.id,
+                event_seq=event.seq,
+                kind=k,
+                recipient=who,
+                recipient_role=role,
+                created_at=event.at,
+                data={"subject": c.subject, "status": c.status.value, **info},
+                status="pending",
+                attempts=0,
+                last_error=None,
+                next_attempt_at=None,
+                delivered_at=None,
+            )
+            for k, who, role, info in rows
+        ]
+
+    def _classify(self, c: Complaint) -> Classification | None:
+        chosen = self._pm.hook.complaintflow_classify(complaint=c)
+        if chosen is not None:
+            if chosen not in self.categories:
+                raise PluginError(
+                    f"a complaintflow_classify hook returned unknown category {chosen!r}"
+                )
+            return Classification(category=chosen, score=1.0, source="plugin")
+        text = f"{c.subject} {c.description}".casefold()
+        scores: dict[str, list[str]] = {}
+        for cat in self.categories.values():
+            hits = [k for k in cat.keywords if k.casefold() in text]
+            if hits:
+                scores[cat.id] = hits
+        if not scores:
+            return Classification(category=None)
+        best = max(len(h) for h in scores.values())
+        top = [cid for cid, h in scores.items() if len(h) == best]
+        if len(top) != 1:
+            return Classification(category=None, score=float(best), rules=tuple(sorted(top)))
+        return Classification(
+            category=top[0],
+            score=float(best),
+            rules=tuple(f"{top[0]}:keyword:{k}" for k in scores[top[0]]),
+        )
+
+    def _screen(self, c: Complaint) -> list[Flag]:
+        flags: list[Flag] = []
+        for answer in self._pm.hook.complaintflow_screen(complaint=c, store=self.store):
+            for f in answer or ():
+                if not isinstance(f, Flag):
+                    raise PluginError(
+                        f"a complaintflow_screen hook returned {type(f).__name__}, not Flag"
+                    )
+                flags.append(f)
+        return flags

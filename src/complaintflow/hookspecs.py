@@ -1,0 +1,170 @@
+"""Hook specifications: what plugins can implement.
+
+Plugins are objects or modules with functions marked :data:`hookimpl`, passed
+to ``Engine(plugins=[...])`` or found through the entry-point group
+``complaintflow``. The built-in categories come through these same hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import pluggy
+
+if TYPE_CHECKING:
+    from complaintflow.categories import Category
+    from complaintflow.models import Actor, Complaint, Event, Flag, Notification
+
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+
+PROJECT_NAME: Final = "complaintflow"
+hookspec: Final = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl: Final = pluggy.HookimplMarker(PROJECT_NAME)
+"""Mark a plugin's function as an implementation of a complaintflow hook."""
+
+
+# -------------------------------------------------------------------------
+# categories
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def complaintflow_register_categories(register: Callable[[Category], None]) -> None:
+    """Contribute complaint categories.
+
+    :param register: call it once per :class:`~complaintflow.Category`;
+        registering an id twice (across all plugins) is a ``PluginError``.
+
+    Called once when the engine is built. Since 0.1.
+    """
+
+
+# -------------------------------------------------------------------------
+# storage
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def complaintflow_store() -> Any:
+    """Supply the store when none is passed to ``Engine(store=...)``.
+
+    :return: an object implementing the store contract, or ``None`` to let
+        another plugin (or the default memory store) supply it.
+
+    First result wins. Since 0.1.
+    """
+
+
+# -------------------------------------------------------------------------
+# notifications
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def complaintflow_notify(notification: Notification) -> None:
+    """Deliver a notification (guide §5.1: keep the complainant informed).
+
+    :param notification: saved in the outbox before this is called; use
+        ``notification.idempotency_key`` to drop repeats.
+
+    Every implementation is called. Raising leaves the notification pending
+    with the error recorded; ``Engine.deliver_pending()`` retries it. The
+    command that caused it stays applied. Since 0.1.
+    """
+
+
+# -------------------------------------------------------------------------
+# classification and screening (guide §2.3)
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def complaintflow_classify(complaint: Complaint) -> str | None:
+    """Pick a category for a complaint submitted without one.
+
+    :param complaint: the new complaint (``category`` is ``None``).
+    :return: a registered category id, or ``None`` to defer to the next
+        plugin and finally to the built-in keyword rules.
+
+    First result wins, before the built-in rules. Since 0.1.
+    """
+
+
+@hookspec
+def complaintflow_screen(complaint: Complaint, store: Any) -> Sequence[Flag] | None:
+    """Screen a new complaint (duplicate, incomplete, malicious, out_of_scope).
+
+    :param complaint: the new complaint, not yet saved.
+    :param store: the engine's store, for look-ups of earlier complaints.
+    :return: flags with reasons, or ``None``. Flags mark; they never drop a
+        complaint.
+
+    Every implementation is called; all flags are kept. Since 0.1.
+    """
+
+
+# -------------------------------------------------------------------------
+# authorization
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def complaintflow_authorize(actor: Actor, command: str, complaint: Complaint) -> bool | None:
+    """Allow or deny a command.
+
+    :param actor: who runs it.
+    :param command: the command's type (``decide``, ...; ``submit`` and
+        ``view`` too).
+    :param complaint: the complaint as it is (for ``submit``, as it would be).
+    :return: ``False`` denies, ``True`` allows, ``None`` defers to the
+        built-in role table. Any ``False`` wins over any ``True``.
+
+    Every implementation is called. The state machine and the guards apply
+    whatever the answer. Since 0.1.
+    """
+
+
+# -------------------------------------------------------------------------
+# SLA
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def complaintflow_sla_policy(complaint: Complaint) -> Any:
+    """Supply the SLA policy for a complaint.
+
+    :param complaint: the complaint after the command that is being applied.
+    :return: an :class:`~complaintflow.SlaPolicy`, or ``None`` for the
+        engine's policy with the category's overrides.
+
+    First result wins. A changed answer recalculates running targets from
+    their original start and records a ``policy_changed`` event. Since 0.1.
+    """
+
+
+@hookspec
+def complaintflow_sla_alert(alert: Any) -> None:
+    """Called for each SLA warning and breach that ``Engine.sweep`` finds.
+
+    :param alert: an :class:`~complaintflow.SlaAlert`; each is emitted once.
+
+    Every implementation is called. Since 0.1.
+    """
+
+
+# -------------------------------------------------------------------------
+# lifecycle
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def complaintflow_event(event: Event, complaint: Complaint) -> None:
+    """Called after every applied command, once it is saved.
+
+    :param event: the audit-trail entry just appended.
+    :param complaint: the complaint after the command.
+
+    For audit mirrors and analytics. Raising is logged and does not undo
+    the command. Since 0.1.
+    """

@@ -1,0 +1,125 @@
+"""The in-memory store: the default, and the reference for the contract."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+
+from complaintflow.errors import ConcurrencyError, NotFound
+from complaintflow.models import Complaint, Event, Notification
+
+
+class MemoryStore:
+    """Keeps everything in dicts, behind one lock. Models are immutable, so
+    what is stored cannot be changed from outside."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._complaints: dict[str, Complaint] = {}
+        self._events: dict[str, list[Event]] = {}
+        self._outbox: dict[str, Notification] = {}
+
+    def load(self, complaint_id: str) -> Complaint | None:
+        return self._complaints.get(complaint_id)
+
+    def save(
+        self,
+        complaint: Complaint,
+        *,
+        expected_version: int,
+        events: Sequence[Event],
+        notifications: Sequence[Notification] = (),
+    ) -> None:
+        with self._lock:
+            current = self._complaints.get(complaint.id)
+            version = current.version if current is not None else 0
+            if version != expected_version:
+                raise ConcurrencyError(
+                    f"complaint {complaint.id!r} is at version {version}, "
+                    f"not {expected_version}: reload and try again"
+                )
+            trail = self._events.get(complaint.id, [])
+            for i, event in enumerate(events, start=len(trail) + 1):
+                if event.seq != i:
+                    raise ConcurrencyError(f"event seq {event.seq} does not follow {i - 1}")
+            for n in notifications:
+                if n.id in self._outbox:
+                    raise ConcurrencyError(f"notification {n.id!r} exists already")
+            self._complaints[complaint.id] = complaint
+            self._events[complaint.id] = [*trail, *events]
+            for n in notifications:
+                self._outbox[n.id] = n
+
+    def events(self, complaint_id: str) -> list[Event]:
+        return list(self._events.get(complaint_id, ()))
+
+    def notifications(self, complaint_id: str | None = None) -> list[Notification]:
+        """Every notification (of one complaint), delivered or not."""
+        return [n for n in self._outbox.values() if complaint_id in (None, n.complaint_id)]
+
+    def pending_notifications(
+        self, *, now: datetime | None = None, limit: int = 100
+    ) -> list[Notification]:
+        out = [
+            n
+            for n in self._outbox.values()
+            if n.status == "pending"
+            and (now is None or n.next_attempt_at is None or n.next_attempt_at <= now)
+        ]
+        return out[:limit]
+
+    def mark_delivered(self, notification_id: str, *, at: datetime) -> bool:
+        with self._lock:
+            n = self._get(notification_id)
+            if n.status == "delivered":
+                return False
+            self._outbox[notification_id] = n.model_copy(
+                update={"status": "delivered", "delivered_at": at, "attempts": n.attempts + 1}
+            )
+            return True
+
+    def mark_failed(self, notification_id: str, *, error: str, next_attempt_at: datetime) -> None:
+        with self._lock:
+            n = self._get(notification_id)
+            self._outbox[notification_id] = n.model_copy(
+                update={
+                    "attempts": n.attempts + 1,
+                    "last_error": error,
+                    "next_attempt_at": next_attempt_at,
+                }
+            )
+
+    def _get(self, notification_id: str) -> Notification:
+        try:
+            return self._outbox[notification_id]
+        except KeyError:
+            raise NotFound(f"no notification {notification_id!r}") from None
+
+    def due(self, before: datetime, *, limit: int = 1000) -> list[Complaint]:
+        out = []
+        for c in self._complaints.values():
+            nxt = getattr(c.sla, "next_check", None)
+            if nxt is not None and nxt <= before:
+                out.append((nxt, c))
+        out.sort(key=lambda p: p[0])
+        return [c for _, c in out[:limit]]
+
+    def find(
+        self,
+        *,
+        complainant: str | None = None,
+        respondent: str | None = None,
+        open_only: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Complaint]:
+        out = [
+            c
+            for c in self._complaints.values()
+            if (complainant is None or c.complainant.id == complainant)
+            and (respondent is None or (c.respondent is not None and c.respondent.id == respondent))
+            and (not open_only or c.is_open)
+        ]
+        out.sort(key=lambda c: (c.received_at, c.id))
+        return out[offset : offset + limit]
