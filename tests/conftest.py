@@ -1,6 +1,11 @@
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import complaintflow as cf
+from complaintflow.testing import FakeClock
+from flow_helpers import T0
 
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
@@ -11,3 +16,15 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A controllable clock starting on a Monday morning (UTC)."""
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def engine(clock: FakeClock) -> cf.Engine:
+    """An engine on a memory store, driven by ``clock``, no entry-point plugins."""
+    return cf.Engine(clock=clock, load_entry_points=False)

@@ -50,10 +50,10 @@ def run_demo(engine: Engine, clock: FakeClock, out: Callable[[str], None] = prin
                 channel=str(kw.pop("channel", "web")),
                 category=category,
                 complainant=party,
-                respondent=kw.pop("respondent", shop),  # type: ignore[arg-type]
+                respondent=kw.pop("respondent", shop),
                 subject=subject,
                 description=str(kw.pop("description", subject)),
-                order_id=kw.pop("order_id", None),  # type: ignore[arg-type]
+                order_id=kw.pop("order_id", None),
             ),
             actor=actor,
         )

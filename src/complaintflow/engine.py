@@ -25,6 +25,7 @@ from complaintflow.commands import (
     parse_command,
 )
 from complaintflow.errors import (
+    ConcurrencyError,
     GuardFailed,
     InvalidInput,
     InvalidTransition,
@@ -41,6 +42,10 @@ from complaintflow.models import (
     NewComplaint,
     Notification,
 )
+from complaintflow.sla import BusinessCalendar
+from complaintflow.sla._policy import GUIDE_POLICY, SlaPolicy
+from complaintflow.sla._state import SlaAlert, SlaReport
+from complaintflow.sla._tracker import SlaTracker
 from complaintflow.states import Status, allowed_commands, target_status
 from complaintflow.stores import MemoryStore, Store
 
@@ -118,10 +123,17 @@ class Engine:
         self._clock = clock or _utcnow
         self.reopen_window = reopen_window
         self.retry_backoff = retry_backoff
-        self._sla = self._make_sla(calendar, policy)
-
-    def _make_sla(self, calendar: Any, policy: Any) -> Any:
-        return None
+        if calendar is None:
+            calendar = BusinessCalendar("UTC")
+        if not isinstance(calendar, BusinessCalendar):
+            raise InvalidInput.field("calendar", "must be a BusinessCalendar")
+        if policy is None:
+            policy = GUIDE_POLICY
+        if not isinstance(policy, SlaPolicy):
+            raise InvalidInput.field("policy", "must be an SlaPolicy")
+        self.calendar = calendar
+        self.policy = policy
+        self._sla = SlaTracker(calendar)
 
     # -- time ---------------------------------------------------------------
 
@@ -222,7 +234,10 @@ class Engine:
         flags = self._screen(draft)
         if flags:
             draft = draft.model_copy(update={"flags": tuple(flags)})
-        data = {"complaint": draft.model_dump(mode="json", include=set(_SUBMIT_FIELDS))}
+        data = {
+            "complaint": draft.model_dump(mode="json", include=set(_SUBMIT_FIELDS)),
+            "policy": self._policy_for(draft).to_data(),
+        }
         event = Event(
             complaint_id=cid,
             seq=1,
@@ -280,10 +295,164 @@ class Engine:
             data=data,
         )
         new = self._apply(c, event)
+        events = [event]
+        changed = self._policy_change(c, new, event)
+        if changed is not None:
+            events.append(changed)
+            new = self._apply(new, changed)
         notes = self._notifications(new, event)
-        self.store.save(new, expected_version=c.version, events=[event], notifications=notes)
-        self._after(event, new, notes)
+        self.store.save(new, expected_version=c.version, events=events, notifications=notes)
+        for e in events:
+            self._after(e, new, notes if e is event else [])
         return new
+
+    # -- SLA ----------------------------------------------------------------
+
+    def sla(self, complaint_id: str, *, now: datetime | None = None) -> SlaReport:
+        """Every SLA target of the complaint as of ``now`` (the clock's time
+        when omitted): state, deadline, remaining time. ``report[name]`` is
+        the current cycle's target; ``report.history`` has every cycle."""
+        c = self.get(complaint_id)
+        now = self._aware(now, "now") if now is not None else self.now()
+        state = c.sla
+        reports = [] if state is None else [self._sla.report(r, now) for r in state.targets]
+        return SlaReport(c.id, c.cycle, reports)
+
+    def sweep(self, *, now: datetime | None = None, limit: int = 1000) -> list[SlaAlert]:
+        """Find SLA warnings and breaches due by ``now`` and emit each once:
+        an ``sla_warning``/``sla_breach`` event in the audit trail (with the
+        original deadline), the ``complaintflow_sla_alert`` hook, and a
+        notification to the handler. A complaint another writer changed
+        meanwhile is left for the next sweep."""
+        now = self._aware(now, "now") if now is not None else self.now()
+        alerts: list[SlaAlert] = []
+        for c in self.store.due(now, limit=limit):
+            try:
+                alerts.extend(self._sweep_one(c, now))
+            except ConcurrencyError:
+                log.info("complaint %s changed during the sweep; left for the next one", c.id)
+        return alerts
+
+    def _sweep_one(self, c: Complaint, now: datetime) -> list[SlaAlert]:
+        state = c.sla
+        if state is None:
+            return []
+        at = max(now, c.updated_at)
+        events: list[Event] = []
+        alerts: list[SlaAlert] = []
+        new = c
+        for r in state.targets:
+            if not r.live or r.cycle != c.cycle:
+                continue
+            for key, due in r.checks:
+                is_breach = key == "breach"
+                if due > now or (is_breach and due == now):
+                    continue
+                alert = SlaAlert(
+                    complaint_id=c.id,
+                    target=r.name,
+                    cycle=r.cycle,
+                    kind="breach" if is_breach else "warning",
+                    threshold=None if is_breach else float(key.split(":", 1)[1]),
+                    due_at=due,
+                    deadline=r.deadline,
+                    detected_at=now,
+                    handler=c.handler,
+                )
+                event = Event.model_construct(
+                    complaint_id=c.id,
+                    seq=new.version + 1,
+                    type="sla_breach" if is_breach else "sla_warning",
+                    at=at,
+                    actor="system",
+                    from_status=new.status,
+                    to_status=new.status,
+                    cycle=new.cycle,
+                    data={
+                        "target": r.name,
+                        "key": key,
+                        "threshold": alert.threshold,
+                        "due_at": due.isoformat(),
+                        "deadline": None if r.deadline is None else r.deadline.isoformat(),
+                    },
+                )
+                new = self._apply(new, event)
+                events.append(event)
+                alerts.append(alert)
+        if not events:
+            return []
+        notes = [
+            Notification.model_construct(
+                id=f"{c.id}:{e.seq}:{e.type}:handler",
+                complaint_id=c.id,
+                event_seq=e.seq,
+                kind=e.type,
+                recipient=c.handler or "handlers",
+                recipient_role="handler",
+                created_at=at,
+                data={"subject": c.subject, **e.data},
+                status="pending",
+                attempts=0,
+                last_error=None,
+                next_attempt_at=None,
+                delivered_at=None,
+            )
+            for e in events
+        ]
+        self.store.save(new, expected_version=c.version, events=events, notifications=notes)
+        for alert in alerts:
+            try:
+                self._pm.hook.complaintflow_sla_alert(alert=alert)
+            except Exception:
+                log.exception("a complaintflow_sla_alert hook failed for %s", c.id)
+        for i, e in enumerate(events):
+            self._after(e, new, [notes[i]])
+        return alerts
+
+    def _policy_for(self, c: Complaint) -> SlaPolicy:
+        chosen = self._pm.hook.complaintflow_sla_policy(complaint=c)
+        if chosen is not None:
+            if not isinstance(chosen, SlaPolicy):
+                raise PluginError(
+                    f"a complaintflow_sla_policy hook returned {type(chosen).__name__}, "
+                    "not SlaPolicy"
+                )
+            return chosen
+        if c.category is not None and c.category in self.categories:
+            overrides = self.categories[c.category].sla_overrides
+            if overrides:
+                return self.policy.with_durations(overrides)
+        return self.policy
+
+    def _policy_change(self, before: Complaint, after: Complaint, event: Event) -> Event | None:
+        if after.sla is None:
+            return None
+        if (
+            after.category == before.category
+            and not self._pm.hook.complaintflow_sla_policy.get_hookimpls()
+        ):
+            return None
+        policy = self._policy_for(after)
+        data = policy.to_data()
+        if data == after.sla.policy:
+            return None
+        return Event.model_construct(
+            complaint_id=after.id,
+            seq=after.version + 1,
+            type="policy_changed",
+            at=event.at,
+            actor="system",
+            from_status=after.status,
+            to_status=after.status,
+            cycle=after.cycle,
+            data={"policy": data, "previous": after.sla.policy.get("name"), "cause": event.type},
+        )
+
+    @staticmethod
+    def _aware(value: datetime, field: str) -> datetime:
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInput.field(field, "must be a timezone-aware datetime")
+        return value
 
     # -- notifications --------------------------------------------------------
 

@@ -7,12 +7,14 @@ Personal data of the parties (names and contacts) never appears in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final, Literal
 
 from pydantic import AwareDatetime, Field
 
-from complaintflow._base import Id, LongText, Model, Text
+from complaintflow._base import REDACTED, Id, LongText, Model, Text
+from complaintflow.sla._state import SlaState
 from complaintflow.states import Status
 
 __all__ = [
@@ -149,8 +151,8 @@ class Complaint(Model):
     rejection: dict[str, str] | None = None
     flags: tuple[Flag, ...] = ()
     classification: Classification | None = None
-    sla: Any = None
-    """The SLA targets' state (see :mod:`complaintflow.sla`)."""
+    sla: SlaState | None = None
+    """The SLA targets' state: facts per target and cycle (see ``Engine.sla``)."""
 
     @property
     def is_open(self) -> bool:
@@ -174,6 +176,30 @@ class Event(Model):
     to_status: Status
     cycle: int = 1
     data: dict[str, Any] = Field(default_factory=dict)
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        # the submit event's data holds both parties: keep their names and
+        # contacts out of repr() and str() (guide §3.1 confidentiality)
+        for key, value in super().__repr_args__():
+            yield key, (_redact_parties(value) if key == "data" else value)
+
+
+def _redact_parties(value: Any) -> Any:
+    """``value`` with the name and contact of every nested party dict redacted."""
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if k in ("complainant", "respondent") and isinstance(v, dict):
+                out[k] = {
+                    pk: REDACTED if pk in ("name", "contact") and pv is not None else pv
+                    for pk, pv in v.items()
+                }
+            else:
+                out[k] = _redact_parties(v)
+        return out
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_parties(v) for v in value)
+    return value
 
 
 class Notification(Model):

@@ -3,8 +3,6 @@ suites. Installed with complaintflow; nothing runs unless a fixture is used."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from complaintflow.engine import Engine
@@ -18,7 +16,7 @@ def complaintflow_clock() -> FakeClock:
 
 
 @pytest.fixture
-def complaintflow_engine(complaintflow_clock: FakeClock) -> Iterator[Engine]:
+def complaintflow_engine(complaintflow_clock: FakeClock) -> Engine:
     """An engine on a memory store, driven by ``complaintflow_clock``,
     without entry-point plugins."""
-    yield Engine(clock=complaintflow_clock, load_entry_points=False)
+    return Engine(clock=complaintflow_clock, load_entry_points=False)

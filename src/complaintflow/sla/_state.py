@@ -1,0 +1,123 @@
+"""The SLA state kept on a complaint, and the reports and alerts built from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field
+
+from complaintflow._base import Model
+
+TargetStateName = Literal["pending", "running", "paused", "met", "breached", "cancelled"]
+
+
+class TargetRecord(Model):
+    """The facts of one target in one cycle; everything else is derived."""
+
+    name: str
+    cycle: int
+    kind: str
+    """The duration's kind (``hours``, ``working_days``, ...)."""
+    amount: float
+    warn_at: tuple[float, ...] = ()
+    pause_in: tuple[str, ...] = ()
+    stop: str
+    started_at: datetime | None = None
+    stopped_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    pauses: tuple[tuple[datetime, datetime | None], ...] = ()
+    deadline: datetime | None = None
+    """Computed when the facts change; ``None`` while pending or paused."""
+    met: bool | None = None
+    """Set when stopped: whether the stop came at or before the deadline."""
+    checks: tuple[tuple[str, datetime], ...] = ()
+    """Alerts not yet emitted and when each is due: ``("warning:0.5", t)``, ``("breach", t)``."""
+    sent: tuple[str, ...] = ()
+    """Alerts already emitted."""
+    problem: str | None = None
+    """Why the deadline could not be computed (e.g. no calendar data for the days needed)."""
+
+    @property
+    def live(self) -> bool:
+        """Started, not stopped, not cancelled."""
+        return self.started_at is not None and self.stopped_at is None and self.cancelled_at is None
+
+    @property
+    def open_pause(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1][1] is None
+
+
+class SlaState(Model):
+    """All targets of a complaint, every cycle, and the policy in force."""
+
+    policy: dict[str, Any]
+    cycle_started_at: datetime
+    targets: tuple[TargetRecord, ...] = ()
+    next_check: datetime | None = None
+    """The earliest alert due: what ``Store.due`` queries."""
+
+
+class TargetReport(Model):
+    """One target as of a moment (``Engine.sla(id, now=...)``)."""
+
+    name: str
+    cycle: int
+    state: TargetStateName
+    duration: str
+    """E.g. ``"24 hours"``, ``"7 working days"``."""
+    started_at: datetime | None
+    deadline: datetime | None
+    completed_at: datetime | None
+    remaining: timedelta | None
+    """What is left of the duration's measure (frozen while paused); ``None``
+    when pending or cancelled. Zero once the deadline has passed."""
+    consumed: timedelta | None
+    at_risk: bool = False
+    """Running (or paused) past a warning threshold."""
+    problem: str | None = None
+
+
+class SlaReport(Mapping[str, TargetReport]):
+    """The current cycle's targets by name; earlier cycles in :attr:`history`."""
+
+    def __init__(self, complaint_id: str, cycle: int, reports: list[TargetReport]) -> None:
+        self.complaint_id = complaint_id
+        self.cycle = cycle
+        self.history: list[TargetReport] = reports
+        self._current = {r.name: r for r in reports if r.cycle == cycle}
+
+    def __getitem__(self, name: str) -> TargetReport:
+        return self._current[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current)
+
+    def __len__(self) -> int:
+        return len(self._current)
+
+    def cycle_reports(self, cycle: int) -> dict[str, TargetReport]:
+        """The targets of an earlier (or the current) cycle."""
+        return {r.name: r for r in self.history if r.cycle == cycle}
+
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{n}={r.state}" for n, r in self._current.items())
+        return f"SlaReport({self.complaint_id!r}, cycle={self.cycle}, {rows})"
+
+
+class SlaAlert(Model):
+    """A warning or a breach found by ``Engine.sweep``; emitted once."""
+
+    complaint_id: str
+    target: str
+    cycle: int
+    kind: Literal["warning", "breach"]
+    threshold: float | None = None
+    """For a warning: the fraction of the duration that has run."""
+    due_at: datetime
+    """When the alert became due (the warning time, or the deadline)."""
+    deadline: datetime | None
+    detected_at: datetime
+    handler: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
