@@ -3,7 +3,7 @@ errors surface as :class:`~complaintflow.errors.InvalidInput`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
@@ -43,3 +43,55 @@ class Model(BaseModel):
     # Tell pydantic this __init__ only wraps the base one: nested and
     # TypeAdapter validation then skip it and report full field paths.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def fast_copy(model: M, **update: Any) -> M:
+    """A copy of a frozen model with some fields replaced, without
+    validation: for values the library itself computed. Shares the
+    fields-set with the original (frozen models never change it)."""
+    cls = model.__class__
+    new = cls.__new__(cls)
+    d = model.__dict__.copy()
+    d.update(update)
+    object.__setattr__(new, "__dict__", d)
+    object.__setattr__(new, "__pydantic_fields_set__", model.__pydantic_fields_set__)
+    object.__setattr__(new, "__pydantic_extra__", None)
+    object.__setattr__(new, "__pydantic_private__", None)
+    return new
+
+
+_FIELDS_SETS: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def all_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """One shared frozenset of the model's field names."""
+    fields_set = _FIELDS_SETS.get(cls)
+    if fields_set is None:
+        fields_set = _FIELDS_SETS[cls] = frozenset(cls.model_fields)
+    return fields_set
+
+
+def compact(model: M) -> M:
+    """Let a validated model share one fields-set with every other instance
+    of its class (saves a set per instance; the library never asks which
+    fields were set explicitly)."""
+    object.__setattr__(model, "__pydantic_fields_set__", all_fields(model.__class__))
+    return model
+
+
+def fast_new(cls: type[M], **values: Any) -> M:
+    """A model from values the library itself computed, without validation.
+    Every field must be given."""
+    fields_set = all_fields(cls)
+    if len(values) != len(fields_set):
+        missing = fields_set - set(values)
+        raise TypeError(f"fast_new({cls.__name__}) misses {sorted(missing)}")
+    new = cls.__new__(cls)
+    object.__setattr__(new, "__dict__", values)
+    object.__setattr__(new, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(new, "__pydantic_extra__", None)
+    object.__setattr__(new, "__pydantic_private__", None)
+    return new

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from complaintflow._base import compact, fast_copy
 from complaintflow.models import Complaint, Decision, Event
 
 
@@ -21,7 +22,7 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
     if complaint is None:
         if event.type != "submit":
             raise ValueError(f"the first event must be 'submit', not {event.type!r}")
-        return Complaint.model_validate(
+        created = Complaint.model_validate(
             {
                 **d["complaint"],
                 "status": event.to_status,
@@ -29,6 +30,10 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
                 "updated_at": event.at,
             }
         )
+        compact(created.complainant)
+        if created.respondent is not None:
+            compact(created.respondent)
+        return compact(created)
     update: dict[str, Any] = {
         "status": event.to_status,
         "version": event.seq,
@@ -83,4 +88,4 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
         update["handler"] = d["handler"]
     elif t == "escalate":
         update["escalations"] = complaint.escalations + 1
-    return complaint.model_copy(update=update)
+    return fast_copy(complaint, **update)

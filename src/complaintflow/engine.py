@@ -12,7 +12,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from complaintflow import _permissions as perm
-from complaintflow._base import invalid_input
+from complaintflow._base import fast_new, invalid_input
 from complaintflow._plugins import make_plugin_manager
 from complaintflow._reducer import apply_event
 from complaintflow.categories import BuiltinCategories, CategoryRegistry
@@ -134,6 +134,11 @@ class Engine:
         self.calendar = calendar
         self.policy = policy
         self._sla = SlaTracker(calendar)
+        hook = self._pm.hook
+        self._has_authorizers = bool(hook.complaintflow_authorize.get_hookimpls())
+        self._has_notifiers = bool(hook.complaintflow_notify.get_hookimpls())
+        self._has_event_hooks = bool(hook.complaintflow_event.get_hookimpls())
+        self._has_policy_hooks = bool(hook.complaintflow_sla_policy.get_hookimpls())
 
     # -- time ---------------------------------------------------------------
 
@@ -270,7 +275,8 @@ class Engine:
                 f"({c.updated_at.isoformat()})",
             )
         kind = cmd.type
-        static = self._static_denial(cmd.actor, kind, c)
+        verdict = self._hook_verdict(cmd.actor, kind, c)
+        static = self._static_denial(cmd.actor, kind, c, verdict)
         if static is not None:
             raise PermissionDenied(static)
         if kind not in allowed_commands(c.status):
@@ -278,12 +284,13 @@ class Engine:
                 f"cannot {kind} complaint {c.id!r}: it is {c.status.value}; "
                 f"allowed now: {', '.join(sorted(allowed_commands(c.status))) or 'nothing'}"
             )
-        contextual = self._contextual_denial(cmd.actor, kind, c, at)
+        contextual = self._contextual_denial(cmd.actor, kind, c, at, verdict)
         if contextual is not None:
             raise PermissionDenied(contextual)
         data = self._guard_and_data(cmd, c, at)
         dest = target_status(kind, c.status, c.prior_status)
-        event = Event.model_construct(
+        event = fast_new(
+            Event,
             complaint_id=c.id,
             seq=c.version + 1,
             type=kind,
@@ -314,9 +321,7 @@ class Engine:
         the current cycle's target; ``report.history`` has every cycle."""
         c = self.get(complaint_id)
         now = self._aware(now, "now") if now is not None else self.now()
-        state = c.sla
-        reports = [] if state is None else [self._sla.report(r, now) for r in state.targets]
-        return SlaReport(c.id, c.cycle, reports)
+        return SlaReport(c.id, c.cycle, self._sla.reports(c, now))
 
     def sweep(self, *, now: datetime | None = None, limit: int = 1000) -> list[SlaAlert]:
         """Find SLA warnings and breaches due by ``now`` and emit each once:
@@ -341,13 +346,15 @@ class Engine:
         events: list[Event] = []
         alerts: list[SlaAlert] = []
         new = c
-        for r in state.targets:
-            if not r.live or r.cycle != c.cycle:
-                continue
-            for key, due in r.checks:
+        names = [r.name for r in state.targets if r.cycle == c.cycle and r.live]
+        for name in names:
+            while True:
+                assert new.sla is not None
+                r = next(x for x in new.sla.targets if x.cycle == c.cycle and x.name == name)
+                key, due = r.next_alert(), r.next_alert_at
+                if key is None or due is None or due > now or (key == "breach" and due == now):
+                    break
                 is_breach = key == "breach"
-                if due > now or (is_breach and due == now):
-                    continue
                 alert = SlaAlert(
                     complaint_id=c.id,
                     target=r.name,
@@ -359,7 +366,8 @@ class Engine:
                     detected_at=now,
                     handler=c.handler,
                 )
-                event = Event.model_construct(
+                event = fast_new(
+                    Event,
                     complaint_id=c.id,
                     seq=new.version + 1,
                     type="sla_breach" if is_breach else "sla_warning",
@@ -382,7 +390,8 @@ class Engine:
         if not events:
             return []
         notes = [
-            Notification.model_construct(
+            fast_new(
+                Notification,
                 id=f"{c.id}:{e.seq}:{e.type}:handler",
                 complaint_id=c.id,
                 event_seq=e.seq,
@@ -436,7 +445,8 @@ class Engine:
         data = policy.to_data()
         if data == after.sla.policy:
             return None
-        return Event.model_construct(
+        return fast_new(
+            Event,
             complaint_id=after.id,
             seq=after.version + 1,
             type="policy_changed",
@@ -464,7 +474,7 @@ class Engine:
         return sum(self._deliver(n, now) for n in pending)
 
     def _deliver(self, n: Notification, now: datetime) -> bool:
-        if not self._pm.hook.complaintflow_notify.get_hookimpls():
+        if not self._has_notifiers:
             return False
         try:
             self._pm.hook.complaintflow_notify(notification=n)
@@ -486,10 +496,11 @@ class Engine:
         return after
 
     def _after(self, event: Event, complaint: Complaint, notes: list[Notification]) -> None:
-        try:
-            self._pm.hook.complaintflow_event(event=event, complaint=complaint)
-        except Exception:
-            log.exception("a complaintflow_event hook failed for event %s", event.seq)
+        if self._has_event_hooks:
+            try:
+                self._pm.hook.complaintflow_event(event=event, complaint=complaint)
+            except Exception:
+                log.exception("a complaintflow_event hook failed for event %s", event.seq)
         for n in notes:
             self._deliver(n, event.at)
 
@@ -518,6 +529,8 @@ class Engine:
             raise invalid_input(e, "actor") from None
 
     def _hook_verdict(self, actor: Actor, command: str, c: Complaint) -> bool | None:
+        if not self._has_authorizers:
+            return None
         answers = self._pm.hook.complaintflow_authorize(actor=actor, command=command, complaint=c)
         if any(a is False for a in answers):
             return False
@@ -525,21 +538,27 @@ class Engine:
             return True
         return None
 
-    def _static_denial(self, actor: Actor, kind: str, c: Complaint) -> str | None:
-        verdict = self._hook_verdict(actor, kind, c)
+    def _static_denial(
+        self, actor: Actor, kind: str, c: Complaint, verdict: bool | None
+    ) -> str | None:
         if verdict is False:
             return f"a plugin denied {actor.id!r} to {kind} complaint {c.id!r}"
         if verdict is True:
             return None
         return perm.static_denial(actor, kind, c)
 
-    def _contextual_denial(self, actor: Actor, kind: str, c: Complaint, at: datetime) -> str | None:
-        if self._hook_verdict(actor, kind, c) is True:
+    def _contextual_denial(
+        self, actor: Actor, kind: str, c: Complaint, at: datetime, verdict: bool | None
+    ) -> str | None:
+        if verdict is True:
             return None
         return perm.contextual_denial(actor, kind, c, at, self.reopen_window)
 
     def _denial(self, actor: Actor, kind: str, c: Complaint, at: datetime) -> str | None:
-        return self._static_denial(actor, kind, c) or self._contextual_denial(actor, kind, c, at)
+        verdict = self._hook_verdict(actor, kind, c)
+        return self._static_denial(actor, kind, c, verdict) or self._contextual_denial(
+            actor, kind, c, at, verdict
+        )
 
     def _missing_steps(self, c: Complaint) -> list[str]:
         if c.category is None or c.category not in self.categories:
@@ -620,7 +639,8 @@ class Engine:
         elif kind == "reject":
             rows.append(("rejection", comp, "complainant", dict(d)))
         return [
-            Notification.model_construct(
+            fast_new(
+                Notification,
                 id=f"{c.id}:{event.seq}:{k}:{role}",
                 complaint_id=c.id,
                 event_seq=event.seq,

@@ -591,7 +591,7 @@ class BusinessCalendar:
                 return None
             return (start.astimezone(UTC) + duration.measure).astimezone(self._tz)
         ix = self._ix
-        if ix is None or start.tzinfo is not self._tz or start.__class__ is not datetime:
+        if ix is None or start.__class__ is not datetime or start.tzinfo is not self._tz:
             return None
         i = start.toordinal() - ix.lo
         if not (0 <= i < ix.n and ix.simple[i]):

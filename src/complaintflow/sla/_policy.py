@@ -57,6 +57,7 @@ class SlaTarget:
     duration: Duration
     pause_in: frozenset[Status] = field(default=frozenset({Status.awaiting_info}))
     warn_at: tuple[float, ...] = (0.5, 0.8)
+    record_fields: dict[str, Any] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -83,6 +84,16 @@ class SlaTarget:
                 "warn_at", "must be increasing fractions strictly between 0 and 1"
             )
         object.__setattr__(self, "warn_at", warn)
+        object.__setattr__(
+            self,
+            "record_fields",
+            {
+                "kind": self.duration.kind,
+                "amount": float(self.duration.amount),
+                "warn_at": warn,
+                "pause_in": tuple(sorted(s.value for s in pause)),
+            },
+        )
 
     def to_data(self) -> dict[str, Any]:
         """A JSON-able form (kept in the audit trail)."""
@@ -118,7 +129,7 @@ class SlaPolicy:
     ['preliminary_verification', 'verification', 'decision_notice', 'execution', 'follow_up']
     """
 
-    __slots__ = ("_by_name", "name", "targets")
+    __slots__ = ("_by_name", "_data", "name", "targets")
 
     def __init__(self, targets: Iterable[SlaTarget], *, name: str = "custom") -> None:
         self.targets: tuple[SlaTarget, ...] = tuple(targets)
@@ -129,6 +140,7 @@ class SlaPolicy:
         self._by_name = {t.name: t for t in self.targets}
         if len(self._by_name) != len(self.targets):
             raise InvalidInput.field("targets", "target names must be unique")
+        self._data: dict[str, Any] | None = None
 
     def __iter__(self) -> Iterator[SlaTarget]:
         return iter(self.targets)
@@ -169,8 +181,11 @@ class SlaPolicy:
         return SlaPolicy(targets, name=self.name)
 
     def to_data(self) -> dict[str, Any]:
-        """A JSON-able form (kept in the audit trail)."""
-        return {"name": self.name, "targets": [t.to_data() for t in self.targets]}
+        """A JSON-able form (kept in the audit trail). Built once and shared:
+        treat it as read-only."""
+        if self._data is None:
+            self._data = {"name": self.name, "targets": [t.to_data() for t in self.targets]}
+        return self._data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> SlaPolicy:

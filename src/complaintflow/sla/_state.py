@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field
 
@@ -13,44 +13,57 @@ from complaintflow._base import Model
 TargetStateName = Literal["pending", "running", "paused", "met", "breached", "cancelled"]
 
 
-class TargetRecord(Model):
-    """The facts of one target in one cycle; everything else is derived."""
+class TargetRecord(NamedTuple):
+    """The facts of one started target in one cycle; the rest is derived.
+
+    A target of the policy without a record in the current cycle has not
+    started (pending). Compact on purpose: one is kept per started target."""
 
     name: str
     cycle: int
     kind: str
     """The duration's kind (``hours``, ``working_days``, ...)."""
     amount: float
-    warn_at: tuple[float, ...] = ()
-    pause_in: tuple[str, ...] = ()
+    warn_at: tuple[float, ...]
+    pause_in: tuple[str, ...]
     stop: str
-    started_at: datetime | None = None
+    started_at: datetime
     stopped_at: datetime | None = None
     cancelled_at: datetime | None = None
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
     deadline: datetime | None = None
-    """Computed when the facts change; ``None`` while pending or paused."""
+    """Computed when the facts change; ``None`` while a pause is open."""
     met: bool | None = None
     """Set when stopped: whether the stop came at or before the deadline."""
-    checks: tuple[tuple[str, datetime], ...] = ()
-    """Alerts not yet emitted and when each is due: ``("warning:0.5", t)``, ``("breach", t)``."""
     sent: tuple[str, ...] = ()
-    """Alerts already emitted."""
+    """Alerts already emitted: ``warning:0.5``, ``breach``."""
+    next_alert_at: datetime | None = None
+    """When the next alert not yet emitted is due (see :meth:`next_alert`)."""
     problem: str | None = None
-    """Why the deadline could not be computed (e.g. no calendar data for the days needed)."""
+    """Why the deadline could not be computed (e.g. no calendar data)."""
 
     @property
     def live(self) -> bool:
-        """Started, not stopped, not cancelled."""
-        return self.started_at is not None and self.stopped_at is None and self.cancelled_at is None
+        """Not stopped, not cancelled."""
+        return self.stopped_at is None and self.cancelled_at is None
 
     @property
     def open_pause(self) -> bool:
+        """Paused right now (the last pause has no end)."""
         return bool(self.pauses) and self.pauses[-1][1] is None
 
+    def next_alert(self) -> str | None:
+        """The key of the next alert not yet emitted: a warning threshold in
+        order, then ``breach``; ``None`` when all were emitted."""
+        for w in self.warn_at:
+            key = f"warning:{w:g}"
+            if key not in self.sent:
+                return key
+        return None if "breach" in self.sent else "breach"
 
-class SlaState(Model):
-    """All targets of a complaint, every cycle, and the policy in force."""
+
+class SlaState(NamedTuple):
+    """The started targets of a complaint, every cycle, and the policy in force."""
 
     policy: dict[str, Any]
     cycle_started_at: datetime

@@ -8,8 +8,10 @@ calendar; the policy in force is itself kept in the trail (``submit`` and
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
+from complaintflow._base import fast_copy
 from complaintflow.errors import ComplaintFlowError
 from complaintflow.sla._durations import Duration
 from complaintflow.sla._policy import SlaPolicy, SlaTarget
@@ -24,10 +26,13 @@ _MET_BY_REOPEN: Final = frozenset({"acknowledge"})
 """Stops a reopened complaint has already passed: it reopens into
 ``verifying``, past preliminary verification, so that target is met at once."""
 
-_Pauses = tuple[tuple[datetime, datetime | None], ...]
+_CANCELLING: Final = frozenset({"reject", "withdraw"})
+_ENDED: Final = frozenset({Status.rejected, Status.withdrawn})
 
 
-def _closed(pauses: _Pauses, until: datetime) -> list[tuple[datetime, datetime]]:
+def _closed(
+    pauses: tuple[tuple[datetime, datetime | None], ...], until: datetime
+) -> list[tuple[datetime, datetime]]:
     return [(p0, until if p1 is None else p1) for p0, p1 in pauses]
 
 
@@ -36,7 +41,16 @@ class SlaTracker:
 
     def __init__(self, calendar: BusinessCalendar) -> None:
         self.calendar = calendar
-        self._policies: dict[str, SlaPolicy] = {}
+        self._policies: dict[int, tuple[dict[str, Any], SlaPolicy]] = {}
+
+    def policy(self, data: dict[str, Any]) -> SlaPolicy:
+        """The policy kept in a state (parsed once per policy object)."""
+        hit = self._policies.get(id(data))
+        if hit is not None and hit[0] is data:
+            return hit[1]
+        policy = SlaPolicy.from_data(data)
+        self._policies[id(data)] = (data, policy)
+        return policy
 
     # -- applying events -------------------------------------------------
 
@@ -45,107 +59,111 @@ class SlaTracker:
         t = event.at
         kind = event.type
         if kind == "submit":
-            policy = SlaPolicy.from_data(event.data["policy"])
-            first = SlaState(policy=event.data["policy"], cycle_started_at=t)
-            records = [self._record(target, 1, t) for target in policy]
-            return self._done(after, first, records, changed=set(range(len(records))))
+            data = event.data["policy"]
+            first = SlaState(policy=data, cycle_started_at=t)
+            return self._start_cycle(after, first, [], self.policy(data), 1, t)
         if before is None or before.sla is None:
             return after
         state = before.sla
         records = list(state.targets)
-        changed: set[int] = set()
         cycle = after.cycle
         current = [i for i, r in enumerate(records) if r.cycle == cycle]
+        changed: set[int] = set()
 
         if kind == "reopen":
-            policy = self.policy(state.policy)
-            state = state.model_copy(update={"cycle_started_at": t})
-            for target in policy:
-                rec = self._record(target, cycle, t)
-                if target.start == "receipt" and target.stop in _MET_BY_REOPEN:
-                    rec = rec.model_copy(update={"stopped_at": t})
-                records.append(rec)
-                changed.add(len(records) - 1)
-            return self._done(after, state, records, changed)
+            state = state._replace(cycle_started_at=t)
+            return self._start_cycle(after, state, records, self.policy(state.policy), cycle, t)
 
         if kind == "policy_changed":
-            policy = SlaPolicy.from_data(event.data["policy"])
-            state = state.model_copy(update={"policy": event.data["policy"]})
-            by_name = {records[i].name: i for i in current}
+            data = event.data["policy"]
+            policy = self.policy(data)
+            state = state._replace(policy=data)
+            have = {records[i].name: i for i in current}
             for target in policy:
-                i = by_name.pop(target.name, None)
+                i = have.pop(target.name, None)
                 if i is None:
-                    records.append(self._record(target, cycle, state.cycle_started_at))
-                    changed.add(len(records) - 1)
-                elif records[i].stopped_at is None and records[i].cancelled_at is None:
-                    records[i] = records[i].model_copy(update=_target_fields(target))
+                    if target.start == "receipt":
+                        records.append(self._record(target, cycle, state.cycle_started_at))
+                        changed.add(len(records) - 1)
+                elif records[i].live:
+                    records[i] = records[i]._replace(**_target_fields(target))
                     changed.add(i)
-            for i in by_name.values():  # targets the new policy no longer has
-                if records[i].stopped_at is None and records[i].cancelled_at is None:
-                    records[i] = records[i].model_copy(update={"cancelled_at": t, "checks": ()})
+            for i in have.values():  # targets the new policy no longer has
+                if records[i].live:
+                    records[i] = records[i]._replace(cancelled_at=t)
+                    changed.add(i)
             return self._done(after, state, records, changed)
 
         if kind in ("sla_warning", "sla_breach"):
             key = event.data["key"]
             for i in current:
                 r = records[i]
-                if r.name == event.data["target"]:
-                    records[i] = r.model_copy(
-                        update={
-                            "sent": (*r.sent, key),
-                            "checks": tuple(c for c in r.checks if c[0] != key),
-                        }
-                    )
+                if r.name == event.data["target"] and key not in r.sent:
+                    records[i] = r._replace(sent=(*r.sent, key))
+                    changed.add(i)
             return self._done(after, state, records, changed)
 
         was, now_status = event.from_status, event.to_status
         for i in current:
             r = records[i]
-            update: dict[str, Any] = {}
-            # pauses: entering or leaving a status the target waits in
-            if r.live:
-                pause_in = r.pause_in
-                if now_status in pause_in and was not in pause_in:
-                    update["pauses"] = (*r.pauses, (t, None))
-                elif was in pause_in and now_status not in pause_in and r.open_pause:
-                    update["pauses"] = (*r.pauses[:-1], (r.pauses[-1][0], t))
-            # stop
-            if r.live and kind == r.stop:
-                update["stopped_at"] = t
-            # cancel
-            if kind in ("reject", "withdraw") and r.stopped_at is None and r.cancelled_at is None:
-                update["cancelled_at"] = t
-                if r.open_pause:
-                    update["pauses"] = (*r.pauses[:-1], (r.pauses[-1][0], t))
-            if update:
-                records[i] = r.model_copy(update=update)
+            if not r.live:
+                continue
+            pauses = r.pauses
+            if now_status in r.pause_in and was not in r.pause_in:
+                pauses = (*pauses, (t, None))
+            elif was in r.pause_in and now_status not in r.pause_in and r.open_pause:
+                pauses = (*pauses[:-1], (pauses[-1][0], t))
+            stopped = t if kind == r.stop else None
+            cancelled = t if kind in _CANCELLING else None
+            if cancelled is not None and pauses and pauses[-1][1] is None:
+                pauses = (*pauses[:-1], (pauses[-1][0], t))
+            if pauses is not r.pauses or stopped or cancelled:
+                records[i] = r._replace(pauses=pauses, stopped_at=stopped, cancelled_at=cancelled)
                 changed.add(i)
-        # starts
+        # starts: targets of this cycle that begin with this event
         policy = self.policy(state.policy)
-        for i in current:
-            r = records[i]
-            try:
-                start = policy[r.name].start
-            except KeyError:
+        started = {records[i].name for i in current}
+        for target in policy:
+            if target.name in started:
                 continue
             begin: datetime | None = None
-            if start == kind:
+            if target.start == kind:
                 begin = t
-            elif start == "decision_effective" and kind == "decide":
+            elif target.start == "decision_effective" and kind == "decide":
                 begin = datetime.fromisoformat(event.data["effective_at"])
-            if begin is not None and r.started_at is None:
-                records[i] = r.model_copy(update={"started_at": begin})
-                changed.add(i)
+            if begin is not None:
+                records.append(self._record(target, cycle, begin))
+                changed.add(len(records) - 1)
+        if not changed:
+            return after
         return self._done(after, state, records, changed)
 
-    def _record(self, target: SlaTarget, cycle: int, cycle_start: datetime) -> TargetRecord:
+    def _start_cycle(
+        self,
+        after: Complaint,
+        state: SlaState,
+        records: list[TargetRecord],
+        policy: SlaPolicy,
+        cycle: int,
+        t: datetime,
+    ) -> Complaint:
+        changed: set[int] = set()
+        for target in policy:
+            if target.start != "receipt":
+                continue
+            rec = self._record(target, cycle, t)
+            if cycle > 1 and target.stop in _MET_BY_REOPEN:
+                rec = rec._replace(stopped_at=t)
+            records.append(rec)
+            changed.add(len(records) - 1)
+        return self._done(after, state, records, changed)
+
+    @staticmethod
+    def _record(target: SlaTarget, cycle: int, start: datetime) -> TargetRecord:
         return TargetRecord(
-            name=target.name,
-            cycle=cycle,
-            stop=target.stop,
-            started_at=cycle_start if target.start == "receipt" else None,
+            name=target.name, cycle=cycle, stop=target.stop, started_at=start,
             **_target_fields(target),
-        )
+        )  # fmt: skip
 
     def _done(
         self,
@@ -156,56 +174,75 @@ class SlaTracker:
     ) -> Complaint:
         for i in changed:
             records[i] = self._recompute(records[i])
-        nxt = min((c[1] for r in records if r.live for c in r.checks), default=None)
-        state = state.model_copy(update={"targets": tuple(records), "next_check": nxt})
-        return after.model_copy(update={"sla": state})
+        nxt = min(
+            (r.next_alert_at for r in records if r.next_alert_at is not None and r.live),
+            default=None,
+        )
+        return fast_copy(after, sla=state._replace(targets=tuple(records), next_check=nxt))
 
     def _recompute(self, r: TargetRecord) -> TargetRecord:
-        """Deadline, outcome and pending alert times from the facts."""
-        if r.started_at is None or r.cancelled_at is not None:
-            return r.model_copy(update={"deadline": None, "checks": ()})
+        """Deadline, outcome and the next alert's time from the facts."""
+        if r.cancelled_at is not None:
+            return r._replace(next_alert_at=None)
         if r.open_pause:  # no deadline until the party answers
-            return r.model_copy(update={"deadline": None, "checks": ()})
-        duration = Duration(r.kind, r.amount)  # type: ignore[arg-type]
+            return r._replace(deadline=None, next_alert_at=None)
+        duration = _duration(r.kind, r.amount)
         pauses = _closed(r.pauses, r.started_at)  # all closed here
+        cal = self.calendar
         try:
-            deadline = self.calendar.add(r.started_at, duration, pauses=pauses)
-            checks: list[tuple[str, datetime]] = []
-            if r.stopped_at is None:
-                for w in r.warn_at:
-                    key = f"warning:{w:g}"
-                    if key not in r.sent:
-                        part = Duration(r.kind, r.amount * w)  # type: ignore[arg-type]
-                        checks.append((key, self.calendar.add(r.started_at, part, pauses=pauses)))
-                if "breach" not in r.sent:
-                    checks.append(("breach", deadline))
+            deadline = cal.add(r.started_at, duration, pauses=pauses)
+            key = r.next_alert() if r.stopped_at is None else None
+            nxt: datetime | None = None
+            if key == "breach":
+                nxt = deadline
+            elif key is not None:
+                w = float(key.split(":", 1)[1])
+                part = _duration(r.kind, r.amount * w)
+                nxt = cal.add(r.started_at, part, pauses=pauses)
         except ComplaintFlowError as e:
-            return r.model_copy(update={"deadline": None, "checks": (), "problem": str(e)})
-        update: dict[str, Any] = {"deadline": deadline, "checks": tuple(checks), "problem": None}
-        if r.stopped_at is not None:
-            update["met"] = r.stopped_at <= deadline
-        return r.model_copy(update=update)
-
-    def policy(self, data: dict[str, Any]) -> SlaPolicy:
-        """The policy kept in a state (parsed once per distinct policy)."""
-        key = repr(data)
-        p = self._policies.get(key)
-        if p is None:
-            p = self._policies[key] = SlaPolicy.from_data(data)
-        return p
+            return r._replace(deadline=None, next_alert_at=None, problem=str(e))
+        met = None if r.stopped_at is None else r.stopped_at <= deadline
+        return r._replace(deadline=deadline, met=met, next_alert_at=nxt, problem=None)
 
     # -- reporting -------------------------------------------------------
 
+    def reports(self, complaint: Complaint, now: datetime) -> list[TargetReport]:
+        """Every target of every cycle as of ``now``; targets of the current
+        cycle that have not started are reported ``pending`` (or
+        ``cancelled`` when the complaint was rejected or withdrawn)."""
+        state = complaint.sla
+        if state is None:
+            return []
+        out = [self.report(r, now) for r in state.targets]
+        started = {r.name for r in state.targets if r.cycle == complaint.cycle}
+        ended = complaint.status in _ENDED
+        for target in self.policy(state.policy):
+            if target.name not in started:
+                out.append(
+                    TargetReport(
+                        name=target.name,
+                        cycle=complaint.cycle,
+                        state="cancelled" if ended else "pending",
+                        duration=str(target.duration),
+                        started_at=None,
+                        deadline=None,
+                        completed_at=None,
+                        remaining=None,
+                        consumed=None,
+                    )
+                )
+        return out
+
     def report(self, r: TargetRecord, now: datetime) -> TargetReport:
-        """The target as of ``now``."""
-        duration = Duration(r.kind, r.amount)  # type: ignore[arg-type]
+        """One started target as of ``now``."""
+        duration = _duration(r.kind, r.amount)
         state: TargetStateName
         remaining: timedelta | None = None
         consumed: timedelta | None = None
         at_risk = False
         if r.cancelled_at is not None:
             state = "cancelled"
-        elif r.started_at is None or r.started_at > now:
+        elif r.started_at > now:
             state = "pending"
         elif r.stopped_at is not None:
             state = "met" if r.met else "breached"
@@ -215,7 +252,7 @@ class SlaTracker:
             state = "breached"
         else:
             state = "running"
-        if state in ("running", "paused", "met", "breached") and r.started_at is not None:
+        if state in ("running", "paused", "met", "breached"):
             until = min(now, r.stopped_at) if r.stopped_at is not None else now
             try:
                 consumed = self.calendar.consumed(
@@ -241,15 +278,10 @@ class SlaTracker:
         )
 
 
+@lru_cache(maxsize=256)
+def _duration(kind: str, amount: float) -> Duration:
+    return Duration(kind, amount)  # type: ignore[arg-type]
+
+
 def _target_fields(target: SlaTarget) -> dict[str, Any]:
-    return {
-        "kind": target.duration.kind,
-        "amount": float(target.duration.amount),
-        "warn_at": target.warn_at,
-        "pause_in": tuple(sorted(s.value for s in target.pause_in)),
-    }
-
-
-def paused_statuses(policy: SlaPolicy) -> frozenset[Status]:
-    """Every status some target of ``policy`` pauses in."""
-    return frozenset(s for t in policy for s in t.pause_in)
+    return target.record_fields

@@ -5,23 +5,38 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, Final
 
+from complaintflow._base import fast_new
 from complaintflow.errors import ConcurrencyError, NotFound
 from complaintflow.models import Complaint, Event, Notification
 
+_FIELDS: Final = tuple(Complaint.model_fields)
+_VERSION: Final = _FIELDS.index("version")
+
+
+def _row(c: Complaint) -> tuple[Any, ...]:
+    d = c.__dict__
+    return tuple(d[f] for f in _FIELDS)
+
+
+def _complaint(row: tuple[Any, ...]) -> Complaint:
+    return fast_new(Complaint, **dict(zip(_FIELDS, row, strict=True)))
+
 
 class MemoryStore:
-    """Keeps everything in dicts, behind one lock. Models are immutable, so
-    what is stored cannot be changed from outside."""
+    """Keeps everything in memory, behind one lock: complaints as compact
+    rows, events and notifications as the immutable models they are."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._complaints: dict[str, Complaint] = {}
+        self._complaints: dict[str, tuple[Any, ...]] = {}
         self._events: dict[str, list[Event]] = {}
         self._outbox: dict[str, Notification] = {}
 
     def load(self, complaint_id: str) -> Complaint | None:
-        return self._complaints.get(complaint_id)
+        row = self._complaints.get(complaint_id)
+        return None if row is None else _complaint(row)
 
     def save(
         self,
@@ -33,7 +48,7 @@ class MemoryStore:
     ) -> None:
         with self._lock:
             current = self._complaints.get(complaint.id)
-            version = current.version if current is not None else 0
+            version = current[_VERSION] if current is not None else 0
             if version != expected_version:
                 raise ConcurrencyError(
                     f"complaint {complaint.id!r} is at version {version}, "
@@ -46,7 +61,7 @@ class MemoryStore:
             for n in notifications:
                 if n.id in self._outbox:
                     raise ConcurrencyError(f"notification {n.id!r} exists already")
-            self._complaints[complaint.id] = complaint
+            self._complaints[complaint.id] = _row(complaint)
             self._events[complaint.id] = [*trail, *events]
             for n in notifications:
                 self._outbox[n.id] = n
@@ -98,8 +113,8 @@ class MemoryStore:
 
     def due(self, before: datetime, *, limit: int = 1000) -> list[Complaint]:
         out = []
-        for c in self._complaints.values():
-            nxt = getattr(c.sla, "next_check", None)
+        for c in map(_complaint, list(self._complaints.values())):
+            nxt = None if c.sla is None else c.sla.next_check
             if nxt is not None and nxt <= before:
                 out.append((nxt, c))
         out.sort(key=lambda p: p[0])
@@ -116,7 +131,7 @@ class MemoryStore:
     ) -> list[Complaint]:
         out = [
             c
-            for c in self._complaints.values()
+            for c in map(_complaint, list(self._complaints.values()))
             if (complainant is None or c.complainant.id == complainant)
             and (respondent is None or (c.respondent is not None and c.respondent.id == respondent))
             and (not open_only or c.is_open)

@@ -1,0 +1,211 @@
+"""Engine cost per command and memory per complaint, beside ``transitions``.
+
+Run: ``python benchmarks/bench_engine.py [--n 2000]``. Prints one table.
+
+Anchors, measured in the same run:
+- a raw ``transitions`` trigger on one shared machine (one model object,
+  the same six steps): the floor for "a state machine moved a status";
+- a ``transitions`` model bound with ``add_model``: what binding a machine
+  to each complaint would cost in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from transitions import Machine
+
+import complaintflow as cf
+from complaintflow.states import TRANSITIONS, Status
+
+HANDLER = cf.Actor(id="h-1", roles=frozenset({"handler"}))
+START = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
+
+
+def _new(i: int) -> cf.NewComplaint:
+    return cf.NewComplaint(
+        channel="web",
+        category="goods",
+        complainant=cf.Party(id=f"u-{i}"),
+        respondent=cf.Party(id="shop-9", kind="merchant"),
+        subject="s",
+        received_at=START,
+    )
+
+
+def _lifecycle_commands(t0: datetime) -> list[Any]:
+    at = [t0 + timedelta(hours=h) for h in range(1, 9)]
+    return [
+        cf.Acknowledge(actor=HANDLER, at=at[0]),
+        cf.RecordStep(actor=HANDLER, step="contact_complainant", at=at[1]),
+        cf.RecordStep(actor=HANDLER, step="investigate", at=at[2]),
+        cf.Classify(actor=HANDLER, at=at[3]),
+        cf.Decide(actor=HANDLER, outcome="upheld", basis="rule 1", at=at[4]),
+        cf.Execute(actor=HANDLER, at=at[5]),
+        cf.FollowUp(actor=HANDLER, satisfied=True, at=at[6]),
+    ]
+
+
+def bench_engine(n: int) -> dict[str, float]:
+    engine = cf.Engine(load_entry_points=False)
+    complainant = cf.Actor(id="x", roles=frozenset({"handler"}))
+    commands = _lifecycle_commands(START)
+    per_command: list[int] = []
+    submits: list[int] = []
+    news = [_new(i) for i in range(n)]
+    clock = time.perf_counter_ns
+    for new in news:
+        t = clock()
+        c = engine.submit(new, actor=complainant)
+        submits.append(clock() - t)
+        cid = c.id
+        for cmd in commands:
+            t = clock()
+            engine.handle(cid, cmd)
+            per_command.append(clock() - t)
+    return {
+        "median_us": statistics.median(per_command) / 1000,
+        "p90_us": statistics.quantiles(per_command, n=10)[-1] / 1000,
+        "submit_us": statistics.median(submits) / 1000,
+    }
+
+
+def bench_transitions_trigger(n: int) -> dict[str, float]:
+    class Model:
+        pass
+
+    model = Model()
+    machine = Machine(
+        model=model,
+        states=[s.value for s in Status],
+        transitions=TRANSITIONS,
+        initial="received",
+        auto_transitions=False,
+    )
+    steps = ["acknowledge", "record_step", "classify", "decide", "execute", "follow_up"]
+    per: list[int] = []
+    clock = time.perf_counter_ns
+    for _ in range(n):
+        machine.set_state("received", model)
+        for s in steps:
+            t = clock()
+            model.trigger(s)  # type: ignore[attr-defined]
+            per.append(clock() - t)
+    return {"median_us": statistics.median(per) / 1000}
+
+
+def _measure(build: Any, n: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    keep = build(n)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    size = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    del keep
+    return size / n
+
+
+def memory_store(n: int) -> float:
+    """Bytes the memory store grows by per submitted complaint: the record,
+    its audit trail (the submit event) and its SLA state."""
+    engine = cf.Engine(load_entry_points=False)
+    news = [_new(i) for i in range(n)]
+    actor = cf.Actor(id="x", roles=frozenset({"handler"}))
+
+    def build(k: int) -> Any:
+        for new in news[:k]:
+            engine.submit(new, actor=actor)
+        return engine
+
+    return _measure(build, n)
+
+
+class _RecordsOnly(cf.MemoryStore):
+    """A memory store that forgets the audit trail, to weigh records alone
+    (only for submissions: the next command would find no trail)."""
+
+    def save(self, complaint: Any, **kw: Any) -> None:
+        super().save(complaint, **kw)
+        del self._events[complaint.id]
+
+
+def memory_records(n: int) -> float:
+    """Bytes the memory store grows by per complaint for its record (the
+    current state, SLA state included), the audit trail left out."""
+    engine = cf.Engine(load_entry_points=False, store=_RecordsOnly())
+    news = [_new(i) for i in range(n)]
+    actor = cf.Actor(id="x", roles=frozenset({"handler"}))
+
+    def build(k: int) -> Any:
+        for new in news[:k]:
+            engine.submit(new, actor=actor)
+        return engine
+
+    return _measure(build, n)
+
+
+def memory_add_model(n: int) -> float:
+    machine = Machine(
+        model=None,
+        states=[s.value for s in Status],
+        transitions=TRANSITIONS,
+        initial="received",
+        auto_transitions=False,
+    )
+
+    class Model:
+        pass
+
+    def build(k: int) -> Any:
+        models = [Model() for _ in range(k)]
+        for m in models:
+            machine.add_model(m)
+        return models
+
+    return _measure(build, n)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--n", type=int, default=2000, help="complaints per measurement")
+    args = p.parse_args(argv)
+    n = args.n
+    eng = bench_engine(n)
+    raw = bench_transitions_trigger(n)
+    mem_record = memory_records(n)
+    mem_all = memory_store(n)
+    mem_bound = memory_add_model(min(n, 1000))
+    print(f"complaintflow {cf.__version__}, Python {sys.version.split()[0]}, n={n}")
+    print()
+    print(f"| {'measure':<52} | {'value':>12} | {'vs anchor':>9} |")
+    print(f"|{'-' * 54}|{'-' * 14}|{'-' * 11}|")
+    rows = [
+        (
+            "engine.handle, median per command (memory store, SLA on)",
+            eng["median_us"],
+            "µs",
+            raw["median_us"],
+        ),
+        ("engine.handle, 90th percentile per command", eng["p90_us"], "µs", None),
+        ("engine.submit, median", eng["submit_us"], "µs", None),
+        ("anchor: transitions trigger on one shared machine", raw["median_us"], "µs", None),
+        ("complaint record + SLA state, bytes each", mem_record, "B", mem_bound),
+        ("memory store per complaint (record + audit trail), B", mem_all, "B", mem_bound),
+        ("anchor: transitions add_model, bytes per bound model", mem_bound, "B", None),
+    ]
+    for name, value, unit, anchor in rows:
+        ratio = f"{value / anchor:.2f}x" if anchor else ""
+        print(f"| {name:<52} | {value:>9.1f} {unit:<2} | {ratio:>9} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
