@@ -137,7 +137,7 @@ class _RecordsOnly(cf.MemoryStore):
         del self._events[complaint.id]
 
 
-def memory_records(n: int) -> float:
+def memory_records(n: int) -> tuple[float, float]:
     """Bytes the memory store grows by per complaint for its record (the
     current state, SLA state included), the audit trail left out."""
     engine = cf.Engine(load_entry_points=False, store=_RecordsOnly())
@@ -149,7 +149,20 @@ def memory_records(n: int) -> float:
             engine.submit(new, actor=actor)
         return engine
 
-    return _measure(build, n)
+    size = _measure(build, n)
+    return size, text_bytes(engine, n)
+
+
+def text_bytes(engine: cf.Engine, n: int) -> float:
+    """Bytes of the complaint's own strings (its id, parties' ids and kinds,
+    subject, description) per complaint: the text the record carries."""
+    total = 0
+    for c in engine.store.find(limit=n):
+        parts = [c.id, c.subject, c.description, c.complainant.id]
+        if c.respondent is not None:
+            parts += [c.respondent.id, c.respondent.kind]
+        total += sum(sys.getsizeof(p) for p in parts if len(p) > 1)
+    return total / n
 
 
 def memory_add_model(n: int) -> float:
@@ -180,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.n
     eng = bench_engine(n)
     raw = bench_transitions_trigger(n)
-    mem_record = memory_records(n)
+    mem_record, text = memory_records(n)
     mem_all = memory_store(n)
     mem_bound = memory_add_model(min(n, 1000))
     print(f"complaintflow {cf.__version__}, Python {sys.version.split()[0]}, n={n}")
@@ -198,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         ("engine.submit, median", eng["submit_us"], "µs", None),
         ("anchor: transitions trigger on one shared machine", raw["median_us"], "µs", None),
         ("complaint record + SLA state, bytes each", mem_record, "B", mem_bound),
+        ("  of which its text (ids, subject, description)", text, "B", None),
+        ("  record beyond its text", mem_record - text, "B", mem_bound),
         ("memory store per complaint (record + audit trail), B", mem_all, "B", mem_bound),
         ("anchor: transitions add_model, bytes per bound model", mem_bound, "B", None),
     ]
