@@ -50,6 +50,16 @@ from complaintflow.models import (
     Notification,
     Party,
 )
+from complaintflow.sla import (
+    BusinessCalendar,
+    Duration,
+    business_hours,
+    calendar_days,
+    hours,
+    working_days,
+)
+from complaintflow.sla._policy import GUIDE_POLICY, SlaPolicy, SlaTarget
+from complaintflow.sla._state import SlaAlert, SlaReport, TargetReport
 from complaintflow.states import OPEN_STATUSES, TERMINAL_STATUSES, Status
 from complaintflow.stores import MemoryStore, Store
 
@@ -57,11 +67,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BUILTIN_CATEGORIES",
+    "GUIDE_POLICY",
     "OPEN_STATUSES",
     "TERMINAL_STATUSES",
     "Acknowledge",
     "Actor",
     "Assign",
+    "BusinessCalendar",
     "CalendarRangeError",
     "Category",
     "CategoryRegistry",
@@ -73,6 +85,7 @@ __all__ = [
     "ConcurrencyError",
     "Decide",
     "Decision",
+    "Duration",
     "Engine",
     "Escalate",
     "Event",
@@ -95,12 +108,21 @@ __all__ = [
     "Reject",
     "Reopen",
     "RequestInfo",
+    "SlaAlert",
+    "SlaPolicy",
+    "SlaReport",
+    "SlaTarget",
     "Status",
     "Step",
     "Store",
     "StoreError",
+    "TargetReport",
     "Withdraw",
     "__version__",
+    "business_hours",
+    "calendar_days",
     "hookimpl",
+    "hours",
     "parse_command",
+    "working_days",
 ]
