@@ -149,6 +149,11 @@ def _print_timeline(engine: Engine, cid: str, out: Callable[[str], None]) -> Non
             else f"{e.from_status.value} -> {e.to_status.value}"
         )
         out(f"  {e.seq:>2}  {at}  {e.type:<13} {move:<28} by {e.actor}")
+    report = engine.sla(cid)
+    out(f"  SLA (cycle {report.cycle}, as of {engine.now().astimezone(_TZ):%Y-%m-%d %H:%M}):")
+    for name, t in report.items():
+        due = "-" if t.deadline is None else t.deadline.astimezone(_TZ).strftime("%Y-%m-%d %H:%M")
+        out(f"    {name:<26} {t.duration:<16} due {due:<16}  {t.state}")
 
 
 def demo_clock() -> FakeClock:

@@ -38,9 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from complaintflow._demo import demo_clock, run_demo
         from complaintflow.engine import Engine
+        from complaintflow.sla import BusinessCalendar
 
         clock = demo_clock()
-        engine = Engine(clock=clock)
+        engine = Engine(clock=clock, calendar=BusinessCalendar.preset("CN"))
         run_demo(engine, clock)
         return 0
     print(_diagram(args.format))

@@ -1,0 +1,57 @@
+"""The ``complaintflow`` command."""
+
+from __future__ import annotations
+
+import pytest
+
+from complaintflow.cli import main
+
+
+def test_demo_runs_every_category_through_its_story(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for category in ("service", "goods", "after_sales", "transaction_dispute", "violation"):
+        assert f"\n{category}: " in out
+    # the stories the demo promises: a rejected duplicate, an information
+    # request and a reopen; and an SLA table per complaint
+    for event in ("reject", "request_info", "provide_info", "reopen", "withdraw", "follow_up"):
+        assert f" {event} " in out
+    assert out.count("SLA (cycle") == 6
+    assert "follow_up                  7 working days" in out
+    # personal data never printed
+    assert "+86" not in out
+    assert "Customer 1" not in out
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot"])
+def test_diagram_lists_every_transition(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    assert main(["diagram", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    arrow = "-->" if fmt == "mermaid" else "->"
+    # from DESIGN.md's table
+    for src, cmd, dst in [
+        ("received", "acknowledge", "verifying"),
+        ("verifying", "classify", "classified"),
+        ("classified", "decide", "decided"),
+        ("decided", "execute", "executed"),
+        ("executed", "follow_up", "closed"),
+        ("received", "reject", "rejected"),
+        ("verifying", "reject", "rejected"),
+        ("closed", "reopen", "verifying"),
+        ("awaiting_info", "provide_info", "decided"),
+        ("executed", "request_info", "awaiting_info"),
+        ("awaiting_info", "withdraw", "withdrawn"),
+    ]:
+        assert any(
+            src in line and f"{arrow} {dst}" in line and cmd in line for line in out.splitlines()
+        ), (src, cmd, dst)
+
+
+def test_bad_arguments_exit_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["diagram", "--format", "png"])
+    assert e.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main([])
+    assert e.value.code == 2
