@@ -63,14 +63,16 @@ def fast_copy(model: M, **update: Any) -> M:
     return new
 
 
-_FIELDS_SETS: dict[type[BaseModel], frozenset[str]] = {}
+_FIELDS_SETS: dict[type[BaseModel], set[str]] = {}
 
 
-def all_fields(cls: type[BaseModel]) -> frozenset[str]:
-    """One shared frozenset of the model's field names."""
+def all_fields(cls: type[BaseModel]) -> set[str]:
+    """One shared set of the model's field names. A plain set, because
+    pydantic's ``model_copy`` copies it before adding to it; nothing changes
+    it in place."""
     fields_set = _FIELDS_SETS.get(cls)
     if fields_set is None:
-        fields_set = _FIELDS_SETS[cls] = frozenset(cls.model_fields)
+        fields_set = _FIELDS_SETS[cls] = set(cls.model_fields)
     return fields_set
 
 
