@@ -1,0 +1,75 @@
+"""complaintflow.testing: the strategies and the pytest plugin hosts use."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+import complaintflow as cf
+from complaintflow.testing import FakeClock
+from complaintflow.testing import strategies as cst
+
+
+def test_pytest_plugin_fixtures(
+    complaintflow_engine: cf.Engine, complaintflow_clock: FakeClock
+) -> None:
+    start = complaintflow_clock()
+    c = complaintflow_engine.submit(
+        cf.NewComplaint(channel="web", category="goods", complainant=cf.Party(id="u"), subject="s"),
+        actor=cf.Actor.system(),
+    )
+    assert c.received_at == start
+    complaintflow_clock.advance(hours=25)
+    assert complaintflow_engine.sla(c.id)["preliminary_verification"].state == "breached"
+
+
+@given(start=cst.aware_datetimes(), d=cst.durations(kinds=("hours", "calendar_days")))
+def test_aware_datetimes_and_durations(start: datetime, d: cf.Duration) -> None:
+    assert start.tzinfo is not None
+    cal = cf.BusinessCalendar("UTC")
+    assert cal.add(start, d) >= start
+
+
+@given(cal=cst.calendars(), data=st.data())
+def test_calendars_give_deadlines_in_their_zone(
+    cal: cf.BusinessCalendar, data: st.DataObject
+) -> None:
+    start = data.draw(cst.aware_datetimes(tz=cal.tz))
+    kinds = ("hours", "working_days", "calendar_days") + (
+        ("business_hours",) if cal.business_hours else ()
+    )
+    d = data.draw(cst.durations(kinds=kinds, max_hours=40, max_days=10))
+    deadline = cal.add(start, d)
+    assert deadline >= start
+    assert deadline.tzinfo == cal.tz
+
+
+@given(cal=cst.calendars(), data=st.data())
+def test_pause_sets_extend_hour_deadlines_by_their_union(
+    cal: cf.BusinessCalendar, data: st.DataObject
+) -> None:
+    start = data.draw(cst.aware_datetimes(tz=cal.tz))
+    pauses = data.draw(cst.pause_sets(start, span=timedelta(days=3)))
+    plain = cal.add(start, cf.hours(100))
+    paused = cal.add(start, cf.hours(100), pauses=pauses)
+    # every pause here starts after `start`; the union of pauses before the
+    # deadline is what moves it
+    assert paused >= plain
+
+
+@given(commands=st.lists(cst.commands(), max_size=12))
+def test_command_sequences_only_raise_library_errors(commands: list[cf.Command]) -> None:
+    clock = FakeClock()
+    engine = cf.Engine(clock=clock, load_entry_points=False)
+    c = engine.submit(
+        cf.NewComplaint(channel="web", category="goods", complainant=cf.Party(id="u"), subject="s"),
+        actor=cf.Actor.system(),
+    )
+    for cmd in commands:
+        clock.advance(minutes=30)
+        with contextlib.suppress(cf.ComplaintFlowError):
+            engine.handle(c.id, cmd)
+    assert engine.replay(engine.history(c.id)) == engine.get(c.id)
