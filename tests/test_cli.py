@@ -55,3 +55,12 @@ def test_bad_arguments_exit_non_zero(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit) as e:
         main([])
     assert e.value.code == 2
+
+
+def test_docs_diagram_is_the_generated_one() -> None:
+    from pathlib import Path
+
+    from complaintflow.cli import diagram
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "concepts.md").read_text("utf-8")
+    assert f"```mermaid\n{diagram('mermaid')}\n```" in page

@@ -3,6 +3,8 @@ so the docs cannot rot."""
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import re
 from pathlib import Path
 
@@ -24,3 +26,21 @@ def test_page_examples_run(page: Path) -> None:
     for i, block in enumerate(_blocks(page)):
         code = compile(block, f"{page.relative_to(ROOT)} (block {i + 1})", "exec")
         exec(code, namespace)
+
+
+def _modules() -> list[str]:
+    src = ROOT / "src"
+    names = []
+    for path in sorted((src / "complaintflow").rglob("*.py")):
+        parts = path.relative_to(src).with_suffix("").parts
+        if parts[-1] == "__main__" or ("testing" in parts and parts[-1] == "_plugin"):
+            continue
+        names.append(".".join(p for p in parts if p != "__init__"))
+    return names
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_docstring_examples_run(module: str) -> None:
+    mod = importlib.import_module(module)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

@@ -11,17 +11,27 @@ from complaintflow.states import Status, transitions_table
 __all__ = ["main"]
 
 
-def _diagram(fmt: str) -> str:
-    rows = sorted(set(transitions_table()), key=lambda r: (list(Status).index(r[0]), r[1]))
+def diagram(fmt: str = "mermaid") -> str:
+    """The state diagram, generated from the machine definition itself:
+    Mermaid (for the docs) or DOT. Commands that keep the status (assign,
+    escalate, note, record_step) are listed once, not drawn as loops."""
+    order = list(Status)
+    moves = sorted(
+        {(src, cmd, dst) for src, cmd, dst in transitions_table() if dst is not None},
+        key=lambda r: (order.index(r[0]), r[1], order.index(r[2])),
+    )
+    in_place = sorted({cmd for _, cmd, dst in transitions_table() if dst is None})
+    note = "in place (status unchanged): " + ", ".join(in_place)
     if fmt == "dot":
-        lines = ["digraph complaintflow {", "  rankdir=LR;"]
-        for src, cmd, dst in rows:
-            lines.append(f'  {src.value} -> {(dst or src).value} [label="{cmd}"];')
+        lines = ["digraph complaintflow {", "  rankdir=LR;", f"  // {note}"]
+        lines.append('  start [shape=point]; start -> received [label="submit"];')
+        for src, cmd, dst in moves:
+            lines.append(f'  {src.value} -> {dst.value} [label="{cmd}"];')
         lines.append("}")
         return "\n".join(lines)
-    lines = ["stateDiagram-v2", "    [*] --> received: submit"]
-    for src, cmd, dst in rows:
-        lines.append(f"    {src.value} --> {(dst or src).value}: {cmd}")
+    lines = ["stateDiagram-v2", f"    %% {note}", "    [*] --> received: submit"]
+    for src, cmd, dst in moves:
+        lines.append(f"    {src.value} --> {dst.value}: {cmd}")
     return "\n".join(lines)
 
 
@@ -44,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = Engine(clock=clock, calendar=BusinessCalendar.preset("CN"))
         run_demo(engine, clock)
         return 0
-    print(_diagram(args.format))
+    print(diagram(args.format))
     return 0
 
 
