@@ -179,6 +179,14 @@ class BusinessCalendar:
     a repeated hour inside lengthens it, a wall time that occurs twice is open
     both times). Days begin at the first instant their clock reads 00:00.
 
+    Results are aware datetimes in the calendar's zone, with ``fold=1`` on
+    the second pass of a repeated hour: compare them as instants (e.g. after
+    ``.astimezone(UTC)``), since Python compares datetimes that share a tzinfo
+    by wall time, ignoring ``fold``. A day-counted deadline that falls inside
+    a 23- or 25-hour day is the first microsecond at which the (rounded-down)
+    share of that day reaches the amount, so ``consumed`` at it exceeds the
+    duration by at most 1 µs; elsewhere the clock is exact.
+
     The calendar indexes its days once, lazily, and never walks day by day:
     a deadline costs a few bisects. Instances are immutable and thread-safe.
     """
@@ -201,7 +209,7 @@ class BusinessCalendar:
     def __init__(
         self,
         tz: str | ZoneInfo,
-        weekmask: str | Sequence[bool] = "1111100",
+        weekmask: str | Sequence[int] = "1111100",
         holidays: Iterable[date] = (),
         workdays: Iterable[date] = (),
         business_hours: BusinessHours | None = None,
@@ -375,8 +383,8 @@ class BusinessCalendar:
             raise self._range_error(ordinal)
         with self._lock:
             old = self._ix
-            if old is not None and old.lo <= ordinal < old.lo + old.n:
-                return
+            if old is not None and old.lo <= ordinal < old.lo + old.n:  # pragma: no cover
+                return  # another thread extended it meanwhile
             if self._vhi - self._vlo < _WHOLE_RANGE:
                 lo, hi = self._vlo, self._vhi + 1
             elif old is None:
@@ -486,9 +494,9 @@ class BusinessCalendar:
         q, r = divmod(m, DAY_US)
         if kind == "working_days":
             need = q if r == 0 else q + 1
-            if ix.w[-1] < need:
+            if need >= len(ix.wpos):
                 raise NeedMore(ix.lo + ix.n)
-            j = bisect_left(ix.w, need)
+            j = ix.wpos[need]  # the first day index with w[j] >= need
             i = j if r == 0 else j - 1
         else:
             i = q - ix.lo
@@ -572,10 +580,30 @@ class BusinessCalendar:
             deadline yet (use :meth:`deadline`, which returns None then).
         :raises CalendarRangeError: a day needed is outside the calendar's data.
         """
-        if not pauses and type(duration) is Duration:
-            fast = self._add_fast(start, duration)
-            if fast is not None:
-                return fast
+        if not pauses and duration.__class__ is Duration:
+            # fast paths: no pauses, a start in the calendar's zone on an indexed plain day
+            kind = duration.kind
+            if kind == "working_days":
+                q = duration._whole_days
+                ix = self._ix
+                if (
+                    q > 0
+                    and ix is not None
+                    and start.__class__ is datetime
+                    and start.tzinfo is self._tz
+                ):
+                    wn = ix.wnext.get(start.toordinal())
+                    if wn is not None:
+                        q += wn
+                        wpos = ix.wpos
+                        if q < len(wpos):
+                            return ix.mid[wpos[q]]
+            elif kind == "business_hours":
+                fast = self._add_business_fast(start, duration._units)
+                if fast is not None:
+                    return fast
+            elif kind == "hours" and start.__class__ is datetime and start.utcoffset() is not None:
+                return (start.astimezone(UTC) + duration._measure).astimezone(self._tz)
         result = self.deadline(start, duration, pauses)
         if result is None:
             raise InvalidInput.field(
@@ -583,51 +611,36 @@ class BusinessCalendar:
             )
         return result
 
-    def _add_fast(self, start: datetime, duration: Duration) -> datetime | None:
-        """No pauses, start in the calendar's zone on an indexed plain day."""
-        kind = duration.kind
-        if kind == "hours":
-            if start.__class__ is not datetime or start.utcoffset() is None:
-                return None
-            return (start.astimezone(UTC) + duration.measure).astimezone(self._tz)
+    def _add_business_fast(self, start: datetime, units: int) -> datetime | None:
         ix = self._ix
-        if ix is None or start.__class__ is not datetime or start.tzinfo is not self._tz:
+        if (
+            ix is None
+            or units == 0
+            or start.__class__ is not datetime
+            or start.tzinfo is not self._tz
+            or self._bhours is None
+        ):
             return None
         i = start.toordinal() - ix.lo
         if not (0 <= i < ix.n and ix.simple[i]):
             return None
-        if kind == "working_days":
-            q, r = divmod(duration.units, DAY_US)
-            if r:
-                return None
-            w = ix.w
-            q += w[i + 1]
-            if w[-1] < q:
-                return None
-            return ix.mid[bisect_left(w, q, i + 1)]
-        if kind == "business_hours":
-            if self._bhours is None:
-                return None
-            units = duration.units
-            bs = ix.bs
-            u = ix.s[i] + (
-                ((start.hour * 60 + start.minute) * 60 + start.second) * 1_000_000
-                + start.microsecond
-            )
-            k = bisect_right(bs, u) - 1
-            if k < 0 or units == 0:
-                return None
-            m = ix.bc[k] + min(u - bs[k], ix.be[k] - bs[k]) + units
-            bce = ix.bce
-            j = bisect_left(bce, m, k)
-            if j == len(bce):
-                return None
-            t = bs[j] + (m - ix.bc[j])
-            d = ix.bday[j]
-            if ix.notrans[d]:
-                return ix.mid[d] + timedelta(0, 0, t - ix.s[d])
-            return from_us(t, self._tz)
-        return None
+        bs = ix.bs
+        u = ix.s[i] + (
+            ((start.hour * 60 + start.minute) * 60 + start.second) * 1_000_000 + start.microsecond
+        )
+        k = bisect_right(bs, u) - 1
+        if k < 0:
+            return None
+        m = ix.bc[k] + min(u - bs[k], ix.be[k] - bs[k]) + units
+        bce = ix.bce
+        j = bisect_left(bce, m, k)
+        if j == len(bce):
+            return None
+        t = bs[j] + (m - ix.bc[j])
+        d = ix.bday[j]
+        if ix.notrans[d]:
+            return ix.mid[d] + timedelta(0, 0, t - ix.s[d])
+        return from_us(t, self._tz)
 
     def consumed(
         self,

@@ -28,6 +28,7 @@ _LABELS: Final = {
     "calendar_days": ("calendar day", "calendar days"),
 }
 _US: Final = timedelta(microseconds=1)
+_DAY_US: Final = 86_400_000_000
 
 
 @final
@@ -49,6 +50,8 @@ class Duration:
     kind: DurationKind
     amount: int | float
     _measure: timedelta = field(init=False, repr=False, compare=False, hash=False)
+    _units: int = field(init=False, repr=False, compare=False, hash=False)
+    _whole_days: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -67,7 +70,11 @@ class Duration:
                 measure = timedelta(days=amount)
         except OverflowError:
             raise InvalidInput.field("amount", "is too large") from None
+        units = measure // _US
+        whole, part = divmod(units, _DAY_US)
         object.__setattr__(self, "_measure", measure)
+        object.__setattr__(self, "_units", units)
+        object.__setattr__(self, "_whole_days", -1 if part else whole)
 
     @property
     def measure(self) -> timedelta:
@@ -77,7 +84,7 @@ class Duration:
     @property
     def units(self) -> int:
         """The measure in whole microseconds (days count 86 400 000 000 each)."""
-        return self._measure // _US
+        return self._units
 
     @property
     def counts_days(self) -> bool:

@@ -189,7 +189,8 @@ class DayIndex:
     ``s[i]`` is day i's start instant (n + 1 entries), ``w[i]`` the number of
     working days before day i (n + 1 entries), ``bs``/``be`` the business
     intervals in order, ``bc[k]`` the business time before interval k and
-    ``bce[k]`` the business time up to its end.
+    ``bce[k]`` the business time up to its end, ``wpos[k]`` the index of the day
+    after the k-th working day.
     """
 
     __slots__ = (
@@ -206,7 +207,9 @@ class DayIndex:
         "s",
         "simple",
         "w",
+        "wnext",
         "work",
+        "wpos",
     )
 
     def __init__(self, days: _Days) -> None:
@@ -221,8 +224,7 @@ class DayIndex:
         self.simple = [
             nt[i] and (i == 0 or nt[i - 1]) and (i == n - 1 or nt[i + 1]) for i in range(n)
         ]
-        if n:
-            self.simple[0] = self.simple[-1] = False  # neighbours unknown
+        self.simple[0] = self.simple[-1] = False  # neighbours unknown (n >= 1 always)
         w = [0]
         bs: list[int] = []
         be: list[int] = []
@@ -240,6 +242,15 @@ class DayIndex:
                 bce.append(total)
                 bday.append(i)
         self.w, self.bs, self.be, self.bc, self.bce, self.bday = w, bs, be, bc, bce, bday
+        # the inverse of w: wpos[k] is the first day index j with w[j] >= k, i.e. the day
+        # after the k-th working day (an O(1) bisect_left(w, k) for whole days)
+        wpos = [0]
+        for j in range(1, n + 1):
+            if w[j] > w[j - 1]:
+                wpos.append(j)
+        self.wpos = wpos
+        # for the fast path: local date ordinal -> w of the next day, on plain days only
+        self.wnext = {self.lo + i: w[i + 1] for i in range(n) if self.simple[i]}
 
     @classmethod
     def build(
