@@ -3,6 +3,7 @@ errors surface as :class:`~complaintflow.errors.InvalidInput`."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
@@ -10,6 +11,13 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from complaintflow.errors import InvalidInput
 
 REDACTED = "[redacted]"
+
+
+def utc(value: datetime) -> datetime:
+    """``value`` in UTC: compare aware datetimes this way, since Python
+    compares two datetimes of the same zone by wall time, ignoring ``fold``
+    (wrong inside a repeated DST hour)."""
+    return value.astimezone(UTC)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 """Free text that must say something: stripped, 1 to 10,000 characters."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from complaintflow._base import compact, fast_copy
+from complaintflow.errors import InvalidInput
 from complaintflow.models import Complaint, Decision, Event
 
 
@@ -21,7 +22,9 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
     d = event.data
     if complaint is None:
         if event.type != "submit":
-            raise ValueError(f"the first event must be 'submit', not {event.type!r}")
+            raise InvalidInput.field(
+                "events", f"the first event must be 'submit', not {event.type!r}"
+            )
         created = Complaint.model_validate(
             {
                 **d["complaint"],

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
-from complaintflow._base import fast_copy
+from complaintflow._base import fast_copy, utc
 from complaintflow.errors import ComplaintFlowError
 from complaintflow.sla._durations import Duration
 from complaintflow.sla._policy import SlaPolicy, SlaTarget
@@ -201,7 +201,7 @@ class SlaTracker:
                 nxt = cal.add(r.started_at, part, pauses=pauses)
         except ComplaintFlowError as e:
             return r._replace(deadline=None, next_alert_at=None, problem=str(e))
-        met = None if r.stopped_at is None else r.stopped_at <= deadline
+        met = None if r.stopped_at is None else utc(r.stopped_at) <= utc(deadline)
         return r._replace(deadline=deadline, met=met, next_alert_at=nxt, problem=None)
 
     # -- reporting -------------------------------------------------------
@@ -242,18 +242,18 @@ class SlaTracker:
         at_risk = False
         if r.cancelled_at is not None:
             state = "cancelled"
-        elif r.started_at > now:
+        elif utc(r.started_at) > utc(now):
             state = "pending"
         elif r.stopped_at is not None:
             state = "met" if r.met else "breached"
-        elif r.open_pause and r.pauses[-1][0] <= now:
+        elif r.open_pause and utc(r.pauses[-1][0]) <= utc(now):
             state = "paused"
-        elif r.deadline is not None and now > r.deadline:
+        elif r.deadline is not None and utc(now) > utc(r.deadline):
             state = "breached"
         else:
             state = "running"
         if state in ("running", "paused", "met", "breached"):
-            until = min(now, r.stopped_at) if r.stopped_at is not None else now
+            until = min(now, r.stopped_at, key=utc) if r.stopped_at is not None else now
             try:
                 consumed = self.calendar.consumed(
                     r.started_at, until, duration, pauses=_closed(r.pauses, until)

@@ -129,7 +129,7 @@ def business_hours_specs() -> st.SearchStrategy[Any]:
         lambda ab: interval(ab[0] - ab[0] % 15, ab[1] - ab[1] % 15)
     )
     split = st.fixed_dictionaries(
-        {d: st.just([interval(9 * 60, 12 * 60), interval(13 * 60 + 30, 18 * 60)]) for d in range(5)}
+        {d: st.just([interval(9 * 60, 12 * 60), interval(13 * 60 + 30, 18 * 60)]) for d in range(7)}
     )
     return st.one_of(st.none(), single, split)
 
