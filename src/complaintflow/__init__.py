@@ -1,11 +1,12 @@
 """complaintflow: the complaint process of an online platform, as a library.
 
 >>> import complaintflow as cf
->>> engine = cf.Engine()
+>>> engine = cf.Engine(load_entry_points=False)
 >>> sorted(engine.categories)
 ['after_sales', 'goods', 'service', 'transaction_dispute', 'violation']
 """
 
+from complaintflow._metrics import Metrics, TargetMetrics
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
 from complaintflow.commands import (
     Acknowledge,
@@ -50,6 +51,7 @@ from complaintflow.models import (
     Notification,
     Party,
 )
+from complaintflow.rules import RuleFileError, RuleSet
 from complaintflow.sla import (
     BusinessCalendar,
     Duration,
@@ -96,6 +98,7 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "MemoryStore",
+    "Metrics",
     "NewComplaint",
     "NotFound",
     "Note",
@@ -108,6 +111,8 @@ __all__ = [
     "Reject",
     "Reopen",
     "RequestInfo",
+    "RuleFileError",
+    "RuleSet",
     "SlaAlert",
     "SlaPolicy",
     "SlaReport",
@@ -116,6 +121,7 @@ __all__ = [
     "Step",
     "Store",
     "StoreError",
+    "TargetMetrics",
     "TargetReport",
     "Withdraw",
     "__version__",

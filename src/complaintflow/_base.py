@@ -19,6 +19,7 @@ def utc(value: datetime) -> datetime:
     (wrong inside a repeated DST hour)."""
     return value.astimezone(UTC)
 
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 """Free text that must say something: stripped, 1 to 10,000 characters."""
 LongText = Annotated[str, StringConstraints(max_length=100_000)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+import types
 from collections.abc import Iterable
 from typing import Final
 
@@ -14,6 +17,8 @@ from complaintflow.errors import PluginError
 DISABLE_ENV: Final = "COMPLAINTFLOW_DISABLE_PLUGINS"
 """Comma-separated plugin names (entry-point names) to block."""
 
+_HOOKS: Final = tuple(n for n in vars(hookspecs) if n.startswith(f"{hookspecs.PROJECT_NAME}_"))
+
 
 def make_plugin_manager(
     plugins: Iterable[object] = (),
@@ -23,6 +28,12 @@ def make_plugin_manager(
 ) -> pluggy.PluginManager:
     """Build a plugin manager: built-ins, entry points, then ``plugins``.
 
+    Later registrations override earlier ones: pluggy calls the plugin
+    registered last first, so a hook is called for ``plugins`` from the last
+    in the list to the first, then for entry-point plugins, then for the
+    built-ins, and the last plugin in the list gets the first say in a
+    first-result hook (``tryfirst``/``trylast`` on an implementation still
+    come first/last).
     Names in ``COMPLAINTFLOW_DISABLE_PLUGINS`` are blocked (built-ins too).
     An implementation of an unknown hook fails loudly, naming the plugin."""
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
@@ -40,8 +51,30 @@ def make_plugin_manager(
             pm.register(plugin)
         pm.check_pending()
     except pluggy.PluginValidationError as e:
-        name = pm.get_name(e.plugin) or repr(e.plugin)
-        raise PluginError(f"plugin {name!r}: {e}") from e
+        raise PluginError(f"plugin {_label(pm, e.plugin)}: {e}{_hint(str(e))}") from e
     except ValueError as e:  # registered twice
         raise PluginError(str(e)) from e
     return pm
+
+
+def _label(pm: pluggy.PluginManager, plugin: object) -> str:
+    """A name a person recognises: the entry-point name and distribution,
+    the module, or the class."""
+    if isinstance(plugin, types.ModuleType):
+        where = plugin.__name__
+    else:
+        cls = plugin if isinstance(plugin, type) else type(plugin)
+        where = f"{cls.__module__}.{cls.__qualname__}"
+    name = pm.get_name(plugin)
+    for p, dist in pm.list_plugin_distinfo():
+        if p is plugin:
+            return f"{name!r} ({where}, from {dist.metadata['Name']} {dist.version})"
+    if name is not None and name not in (where, str(id(plugin))):
+        return f"{name!r} ({where})"
+    return repr(where)
+
+
+def _hint(message: str) -> str:
+    m = re.search(r"unknown hook '(\w+)'", message)
+    close = difflib.get_close_matches(m.group(1), _HOOKS, n=1) if m else []
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,4 +1,4 @@
-"""The ``complaintflow`` command: demo, diagram."""
+"""The ``complaintflow`` command: demo, diagram, rules check."""
 
 from __future__ import annotations
 
@@ -35,6 +35,23 @@ def diagram(fmt: str = "mermaid") -> str:
     return "\n".join(lines)
 
 
+def _rules_check(path: str, categories: list[str], *, pack: bool) -> int:
+    from complaintflow.rules import check_file, check_pack_file
+    from complaintflow.rules._ruleset import BUILTIN_CATEGORY_IDS
+
+    if pack:
+        problems = check_pack_file(path)
+    else:
+        problems = check_file(path, categories=[*BUILTIN_CATEGORY_IDS, *categories])
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{path}: ok")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -44,7 +61,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("demo", help="run one complaint of each category and print the timelines")
     d = sub.add_parser("diagram", help="print the state diagram")
     d.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+    r = sub.add_parser("rules", help="rule files (guide §2.3)")
+    rsub = r.add_subparsers(dest="rules_command", required=True)
+    rc = rsub.add_parser("check", help="check a rule file (or a policy pack with --pack)")
+    rc.add_argument("file")
+    rc.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        help="a category id rules may name besides the built-in ones (repeatable)",
+    )
+    rc.add_argument("--pack", action="store_true", help="the file is a policy pack")
     args = parser.parse_args(argv)
+    if args.command == "rules":
+        return _rules_check(args.file, args.category, pack=args.pack)
     if args.command == "demo":
         from complaintflow._demo import demo_clock, run_demo
         from complaintflow.engine import Engine

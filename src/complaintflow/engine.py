@@ -12,7 +12,8 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from complaintflow import _permissions as perm
-from complaintflow._base import fast_new, invalid_input
+from complaintflow._base import fast_copy, fast_new, invalid_input, utc
+from complaintflow._metrics import Metrics, compute_metrics
 from complaintflow._plugins import make_plugin_manager
 from complaintflow._reducer import apply_event
 from complaintflow.categories import BuiltinCategories, CategoryRegistry
@@ -22,16 +23,17 @@ from complaintflow.commands import (
     Decide,
     RecordStep,
     Reject,
+    RequestInfo,
     parse_command,
 )
 from complaintflow.errors import (
-    ConcurrencyError,
     GuardFailed,
     InvalidInput,
     InvalidTransition,
     NotFound,
     PermissionDenied,
     PluginError,
+    StoreError,
 )
 from complaintflow.models import (
     Actor,
@@ -42,12 +44,14 @@ from complaintflow.models import (
     NewComplaint,
     Notification,
 )
+from complaintflow.rules._ruleset import RuleSet
+from complaintflow.rules._screening import WARNING, BuiltinRules
 from complaintflow.sla import BusinessCalendar
 from complaintflow.sla._policy import GUIDE_POLICY, SlaPolicy
 from complaintflow.sla._state import SlaAlert, SlaReport
 from complaintflow.sla._tracker import SlaTracker
 from complaintflow.states import Status, allowed_commands, target_status
-from complaintflow.stores import MemoryStore, Store
+from complaintflow.stores import DEFAULT_LEASE, MemoryStore, Save, Store
 
 __all__ = ["Engine"]
 
@@ -55,6 +59,7 @@ log = logging.getLogger("complaintflow")
 
 BUILTIN_PLUGINS: Final[tuple[tuple[str, type], ...]] = (
     ("complaintflow.categories", BuiltinCategories),
+    ("complaintflow.rules", BuiltinRules),
 )
 """Built-in behaviour, registered through the same hooks as third-party plugins."""
 
@@ -98,6 +103,10 @@ class Engine:
     :param reopen_window: how long after closing a complainant may reopen.
     """
 
+    delivery_lease: timedelta = DEFAULT_LEASE
+    """How long a notification being delivered is kept from other workers
+    (see :meth:`Store.claim_notifications`)."""
+
     def __init__(
         self,
         *,
@@ -117,6 +126,8 @@ class Engine:
         )
         self.categories = CategoryRegistry()
         self._pm.hook.complaintflow_register_categories(register=self.categories.register)
+        self.rules = self._rule_set()
+        """The classification rules and screening settings in force (guide §2.3)."""
         if store is None:
             store = self._pm.hook.complaintflow_store()
         self.store: Store = store if store is not None else MemoryStore()
@@ -239,6 +250,7 @@ class Engine:
         flags = self._screen(draft)
         if flags:
             draft = draft.model_copy(update={"flags": tuple(flags)})
+        warnings = [f for f in flags if f.kind == WARNING]
         data = {
             "complaint": draft.model_dump(mode="json", include=set(_SUBMIT_FIELDS)),
             "policy": self._policy_for(draft).to_data(),
@@ -254,8 +266,9 @@ class Engine:
             data=data,
         )
         created = self._apply(None, event)
-        self.store.save(created, expected_version=0, events=[event], notifications=())
-        self._after(event, created, [])
+        notes = self._leased(self._warnings(created, event, warnings), received)
+        self.store.save(created, expected_version=0, events=[event], notifications=notes)
+        self._after(event, created, notes)
         return created
 
     def handle(self, complaint_id: str, command: Command | dict[str, Any]) -> Complaint:
@@ -268,7 +281,7 @@ class Engine:
         cmd = parse_command(command)
         c = self.get(complaint_id)
         at = cmd.at or self.now()
-        if at < c.updated_at:
+        if utc(at) < utc(c.updated_at):
             raise InvalidInput.field(
                 "at",
                 f"{at.isoformat()} is before the complaint's last event "
@@ -307,7 +320,7 @@ class Engine:
         if changed is not None:
             events.append(changed)
             new = self._apply(new, changed)
-        notes = self._notifications(new, event)
+        notes = self._leased(self._notifications(new, event), at)
         self.store.save(new, expected_version=c.version, events=events, notifications=notes)
         for e in events:
             self._after(e, new, notes if e is event else [])
@@ -330,18 +343,37 @@ class Engine:
         notification to the handler. A complaint another writer changed
         meanwhile is left for the next sweep."""
         now = self._aware(now, "now") if now is not None else self.now()
+        plans = [p for c in self.store.due(now, limit=limit) if (p := self._sweep_one(c, now))]
+        if not plans:
+            return []
+        # one batch: a store saves them in one transaction; a complaint
+        # another writer changed meanwhile is skipped, left for the next sweep
+        saved = self.store.save_many(
+            [Save(new, c.version, events, notes) for c, new, events, notes, _ in plans]
+        )
         alerts: list[SlaAlert] = []
-        for c in self.store.due(now, limit=limit):
-            try:
-                alerts.extend(self._sweep_one(c, now))
-            except ConcurrencyError:
+        for (c, new, events, notes, found), ok in zip(plans, saved, strict=True):
+            if not ok:
                 log.info("complaint %s changed during the sweep; left for the next one", c.id)
+                continue
+            for alert in found:
+                try:
+                    self._pm.hook.complaintflow_sla_alert(alert=alert)
+                except Exception:
+                    log.exception("a complaintflow_sla_alert hook failed for %s", c.id)
+            for i, e in enumerate(events):
+                self._after(e, new, [notes[i]])
+            alerts.extend(found)
         return alerts
 
-    def _sweep_one(self, c: Complaint, now: datetime) -> list[SlaAlert]:
+    def _sweep_one(
+        self, c: Complaint, now: datetime
+    ) -> tuple[Complaint, Complaint, list[Event], list[Notification], list[SlaAlert]] | None:
+        """The alerts due on one complaint, as the events, the complaint after
+        them and the notifications to save; ``None`` when nothing is due."""
         state = c.sla
         if state is None:
-            return []
+            return None
         at = max(now, c.updated_at)
         events: list[Event] = []
         alerts: list[SlaAlert] = []
@@ -352,7 +384,12 @@ class Engine:
                 assert new.sla is not None
                 r = next(x for x in new.sla.targets if x.cycle == c.cycle and x.name == name)
                 key, due = r.next_alert(), r.next_alert_at
-                if key is None or due is None or due > now or (key == "breach" and due == now):
+                if (
+                    key is None
+                    or due is None
+                    or utc(due) > utc(now)
+                    or (key == "breach" and due == now)
+                ):
                     break
                 is_breach = key == "breach"
                 alert = SlaAlert(
@@ -388,7 +425,7 @@ class Engine:
                 events.append(event)
                 alerts.append(alert)
         if not events:
-            return []
+            return None
         notes = [
             fast_new(
                 Notification,
@@ -408,15 +445,30 @@ class Engine:
             )
             for e in events
         ]
-        self.store.save(new, expected_version=c.version, events=events, notifications=notes)
-        for alert in alerts:
-            try:
-                self._pm.hook.complaintflow_sla_alert(alert=alert)
-            except Exception:
-                log.exception("a complaintflow_sla_alert hook failed for %s", c.id)
-        for i, e in enumerate(events):
-            self._after(e, new, [notes[i]])
-        return alerts
+        return c, new, events, self._leased(notes, at), alerts
+
+    def metrics(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        category: str | None = None,
+        now: datetime | None = None,
+    ) -> Metrics:
+        """Handling figures for the complaints received in ``[since, until)``
+        (of one category when given), as of ``now`` (the clock's time when
+        omitted): per SLA target met, breached, running, median and 90th
+        percentile time to stop, share within SLA; time to first response;
+        FCA-style buckets (closed within 3 business days, within 8 weeks,
+        later). See :class:`~complaintflow.Metrics`."""
+        since = self._aware(since, "since")
+        until = self._aware(until, "until")
+        now = self._aware(now, "now") if now is not None else self.now()
+        if category is not None:
+            self.categories.require(category)
+        return compute_metrics(
+            self.store, self.calendar, since=since, until=until, now=now, category=category
+        )
 
     def _policy_for(self, c: Complaint) -> SlaPolicy:
         chosen = self._pm.hook.complaintflow_sla_policy(complaint=c)
@@ -469,23 +521,56 @@ class Engine:
     def deliver_pending(self, *, now: datetime | None = None, limit: int = 100) -> int:
         """Retry notifications still pending whose next attempt is due.
         Returns how many were delivered."""
+        if not self._has_notifiers:
+            return 0
         now = now or self.now()
-        pending = self.store.pending_notifications(now=now, limit=limit)
-        return sum(self._deliver(n, now) for n in pending)
+        claimed = self.store.claim_notifications(now=now, limit=limit, lease=self.delivery_lease)
+        return sum(self._deliver(n, now) for n in claimed)
+
+    def _leased(self, notes: list[Notification], at: datetime) -> list[Notification]:
+        """With notifiers, the notifications this engine delivers right after
+        the save are saved already claimed by it, so that a concurrent
+        ``deliver_pending`` elsewhere does not deliver them too; if this
+        process dies before delivering, they are due again after the lease."""
+        if not notes or not self._has_notifiers:
+            return notes
+        until = max(at, self.now()) + self.delivery_lease
+        return [fast_copy(n, next_attempt_at=until) for n in notes]
+
+    def _notify_all(self, n: Notification) -> None:
+        """Call every notifier, even after one fails (a failing notifier must
+        not starve the others), then raise the first failure, if any."""
+        first: Exception | None = None
+        for impl in reversed(self._pm.hook.complaintflow_notify.get_hookimpls()):
+            try:
+                impl.function(notification=n)
+            except Exception as e:
+                first = first or e
+        if first is not None:
+            raise first
 
     def _deliver(self, n: Notification, now: datetime) -> bool:
         if not self._has_notifiers:
             return False
         try:
-            self._pm.hook.complaintflow_notify(notification=n)
+            self._notify_all(n)
         except Exception as e:
             delay = self.retry_backoff * (2 ** min(n.attempts, 10))
-            self.store.mark_failed(
-                n.id, error=f"{type(e).__name__}: {e}", next_attempt_at=now + delay
-            )
             log.warning("notification %s failed (attempt %d): %s", n.id, n.attempts + 1, e)
+            try:
+                self.store.mark_failed(
+                    n.id, error=f"{type(e).__name__}: {e}", next_attempt_at=now + delay
+                )
+            except StoreError:
+                log.exception("could not record the failure of notification %s", n.id)
             return False
-        return self.store.mark_delivered(n.id, at=now)
+        try:
+            return self.store.mark_delivered(n.id, at=now)
+        except StoreError:
+            # the command stays applied; the notification stays pending and is
+            # delivered again when its lease runs out (same idempotency key)
+            log.exception("could not mark notification %s delivered", n.id)
+            return False
 
     # -- internals ------------------------------------------------------------
 
@@ -596,6 +681,10 @@ class Engine:
                         f"data.{name}: step {step.id!r} records {name}, one of "
                         f"{', '.join(choices)}; got {value!r}"
                     )
+        elif isinstance(cmd, RequestInfo) and cmd.party == "respondent" and c.respondent is None:
+            raise GuardFailed(
+                f"party: complaint {c.id!r} has no respondent to ask; ask the complainant"
+            )
         elif isinstance(cmd, Decide):
             missing = self._missing_steps(c)
             if missing:
@@ -604,7 +693,7 @@ class Engine:
                     f"{', '.join(missing)} (guide §3.1 fairness: the parties are heard first)"
                 )
             effective = cmd.effective_at or at
-            if effective < at:
+            if utc(effective) < utc(at):
                 raise InvalidInput.field(
                     "effective_at", "must not be before the decision itself (at)"
                 )
@@ -615,6 +704,10 @@ class Engine:
             and (cmd.duplicate_of == c.id or self.store.load(cmd.duplicate_of) is None)
         ):
             raise InvalidInput.field("duplicate_of", f"no other complaint {cmd.duplicate_of!r}")
+        elif isinstance(cmd, Reject) and cmd.reason == "duplicate" and cmd.duplicate_of is None:
+            # no original named: the one the duplicate screen found (guide §2.3)
+            found = [f.related[0] for f in c.flags if f.kind == "duplicate" and f.related]
+            data["duplicate_of"] = found[0] if found else None
         return data
 
     def _notifications(self, c: Complaint, event: Event) -> list[Notification]:
@@ -666,27 +759,51 @@ class Engine:
                     f"a complaintflow_classify hook returned unknown category {chosen!r}"
                 )
             return Classification(category=chosen, score=1.0, source="plugin")
-        text = f"{c.subject} {c.description}".casefold()
-        scores: dict[str, list[str]] = {}
-        for cat in self.categories.values():
-            hits = [k for k in cat.keywords if k.casefold() in text]
-            if hits:
-                scores[cat.id] = hits
-        if not scores:
-            return Classification(category=None)
-        best = max(len(h) for h in scores.values())
-        top = [cid for cid, h in scores.items() if len(h) == best]
-        if len(top) != 1:
-            return Classification(category=None, score=float(best), rules=tuple(sorted(top)))
-        return Classification(
-            category=top[0],
-            score=float(best),
-            rules=tuple(f"{top[0]}:keyword:{k}" for k in scores[top[0]]),
-        )
+        return self.rules.classify(c).to_classification()
+
+    def _rule_set(self) -> RuleSet:
+        """The rule sets of every plugin (built-in defaults first), merged,
+        plus the keywords of categories no rule covers, checked against the
+        registered categories."""
+        answers = self._pm.hook.complaintflow_rule_sets()
+        sets: list[RuleSet] = []
+        for answer in reversed(answers):  # registration order
+            for s in [answer] if isinstance(answer, RuleSet) else answer or ():
+                if not isinstance(s, RuleSet):
+                    raise PluginError(
+                        f"a complaintflow_rule_sets hook returned {type(s).__name__}, not RuleSet"
+                    )
+                sets.append(s)
+        rules = RuleSet.merged(sets, name="+".join(s.name for s in sets) or "none")
+        rules = rules.with_keywords({c.id: c.keywords for c in self.categories.values()})
+        return rules.checked(self.categories)
+
+    def _warnings(self, c: Complaint, event: Event, flags: list[Flag]) -> list[Notification]:
+        """The complainant is warned before abuse is flagged (guide §2.3)."""
+        return [
+            fast_new(
+                Notification,
+                id=f"{c.id}:{event.seq}:screening_warning:complainant",
+                complaint_id=c.id,
+                event_seq=event.seq,
+                kind="screening_warning",
+                recipient=c.complainant.id,
+                recipient_role="complainant",
+                created_at=event.at,
+                data={"subject": c.subject, "status": c.status.value, "reason": f.reason},
+                status="pending",
+                attempts=0,
+                last_error=None,
+                next_attempt_at=None,
+                delivered_at=None,
+            )
+            for f in flags[:1]
+        ]
 
     def _screen(self, c: Complaint) -> list[Flag]:
         flags: list[Flag] = []
-        for answer in self._pm.hook.complaintflow_screen(complaint=c, store=self.store):
+        hook = self._pm.hook.complaintflow_screen
+        for answer in hook(complaint=c, store=self.store, rules=self.rules):
             for f in answer or ():
                 if not isinstance(f, Flag):
                     raise PluginError(

@@ -92,15 +92,33 @@ def complaintflow_classify(complaint: Complaint) -> str | None:
 
 
 @hookspec
-def complaintflow_screen(complaint: Complaint, store: Any) -> Sequence[Flag] | None:
+def complaintflow_screen(complaint: Complaint, store: Any, rules: Any) -> Sequence[Flag] | None:
     """Screen a new complaint (duplicate, incomplete, malicious, out_of_scope).
 
     :param complaint: the new complaint, not yet saved.
     :param store: the engine's store, for look-ups of earlier complaints.
+    :param rules: the engine's :class:`~complaintflow.RuleSet` (its
+        ``duplicate``, ``incomplete`` and ``malicious`` settings); take it
+        only if you need it.
     :return: flags with reasons, or ``None``. Flags mark; they never drop a
         complaint.
 
     Every implementation is called; all flags are kept. Since 0.1.
+    """
+
+
+@hookspec
+def complaintflow_rule_sets() -> Sequence[Any] | None:
+    """Contribute classification rules and screening settings.
+
+    :return: :class:`~complaintflow.RuleSet` objects (e.g. from
+        ``RuleSet.load(path)``), or ``None``.
+
+    Every implementation is called once when the engine is built; the sets
+    are merged in registration order (the built-in defaults first): rules
+    add up, and a setting comes from the last set that has one. A
+    ``RuleSet`` is itself a plugin: ``Engine(plugins=[RuleSet.load(path)])``.
+    Since 0.1.
     """
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, final
+from datetime import time
+from typing import TYPE_CHECKING, Any, Final, final
 
 from complaintflow.errors import InvalidInput
 from complaintflow.sla._durations import Duration, hours, working_days
 from complaintflow.states import Status
+
+if TYPE_CHECKING:
+    from complaintflow.sla._calendar import BusinessCalendar
 
 __all__ = ["GUIDE_POLICY", "START_ANCHORS", "SlaPolicy", "SlaTarget"]
 
@@ -191,6 +195,27 @@ class SlaPolicy:
     def from_data(cls, data: Mapping[str, Any]) -> SlaPolicy:
         """The inverse of :meth:`to_data`."""
         return cls((SlaTarget.from_data(t) for t in data["targets"]), name=data["name"])
+
+    @classmethod
+    def pack(
+        cls, name: str, *, variant: str | None = None, close_of_business: time | None = None
+    ) -> SlaPolicy:
+        """A policy pack shipped as data (``complaintflow/rules/packs``):
+        ``"guide"``, ``"samr"``, ``"fca"``, ``"cfpb"``. ``variant`` picks one
+        of the pack's variants (``fca``: ``"payment_services"``,
+        ``"payment_services_holding"``); ``close_of_business`` replaces the
+        pack's (``fca``: 17:00). See docs/policy-packs.md."""
+        from complaintflow.rules._packs import pack_info, pack_policy
+
+        return pack_policy(pack_info(name), variant=variant, close_of_business=close_of_business)
+
+    @staticmethod
+    def pack_calendar(name: str, *, years: Iterable[int] | None = None) -> BusinessCalendar:
+        """The business calendar a policy pack counts in (``years``: for packs
+        whose holidays come from the ``holidays`` package)."""
+        from complaintflow.rules._packs import pack_calendar, pack_info
+
+        return pack_calendar(pack_info(name), years=None if years is None else list(years))
 
 
 GUIDE_POLICY: Final = SlaPolicy(

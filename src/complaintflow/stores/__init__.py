@@ -1,6 +1,12 @@
-"""Stores: where complaints, events and notifications are kept."""
+"""Stores: where complaints, events and notifications are kept.
 
-from complaintflow.stores._base import Store
+``MemoryStore`` is the default; ``SQLiteStore`` keeps them in one file with
+the standard library; ``PostgresStore`` needs the ``postgres`` extra
+(psycopg 3), imported only when a store is opened."""
+
+from complaintflow.stores._base import DEFAULT_LEASE, Save, Store
 from complaintflow.stores._memory import MemoryStore
+from complaintflow.stores._postgres import PostgresStore
+from complaintflow.stores._sqlite import SQLiteStore
 
-__all__ = ["MemoryStore", "Store"]
+__all__ = ["DEFAULT_LEASE", "MemoryStore", "PostgresStore", "SQLiteStore", "Save", "Store"]

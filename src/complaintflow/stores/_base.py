@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Final, NamedTuple, Protocol, runtime_checkable
 
+from complaintflow.errors import ConcurrencyError
 from complaintflow.models import Complaint, Event, Notification
+from complaintflow.states import Status
+
+DEFAULT_LEASE: Final = timedelta(minutes=5)
+"""How long a claimed notification is left to the worker that claimed it."""
+
+
+class Save(NamedTuple):
+    """One complaint's save in :meth:`Store.save_many`."""
+
+    complaint: Complaint
+    expected_version: int
+    events: Sequence[Event]
+    notifications: Sequence[Notification] = ()
 
 
 @runtime_checkable
@@ -32,6 +46,14 @@ class Store(Protocol):
         (0 for a new complaint); otherwise raise ``ConcurrencyError``."""
         ...
 
+    def save_many(self, saves: Sequence[Save]) -> list[bool]:
+        """Save several complaints, each as :meth:`save` would (complaint,
+        events and notifications together or nothing), in one transaction
+        where the store has them; a conflict skips that complaint (``False``
+        in its place) instead of raising, and the others still apply. The
+        sweep saves its alerts this way."""
+        ...
+
     def events(self, complaint_id: str) -> list[Event]:
         """The complaint's audit trail, in ``seq`` order."""
         ...
@@ -41,6 +63,16 @@ class Store(Protocol):
     ) -> list[Notification]:
         """Notifications not yet delivered whose next attempt is due by ``now``
         (every pending one when ``now`` is ``None``), oldest first."""
+        ...
+
+    def claim_notifications(
+        self, *, now: datetime, limit: int = 100, lease: timedelta = DEFAULT_LEASE
+    ) -> list[Notification]:
+        """Take up to ``limit`` pending notifications due by ``now``, oldest
+        first, for one worker: each is returned with ``next_attempt_at`` moved
+        to ``now + lease``, so that no other worker claims it before the lease
+        runs out (a worker that dies mid-delivery delays it, never loses it).
+        Workers that claim at the same time get disjoint sets."""
         ...
 
     def mark_delivered(self, notification_id: str, *, at: datetime) -> bool:
@@ -62,8 +94,40 @@ class Store(Protocol):
         complainant: str | None = None,
         respondent: str | None = None,
         open_only: bool = False,
+        status: Status | Iterable[Status] | None = None,
+        category: str | None = None,
+        handler: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
-        """Complaints matching the filters, oldest received first."""
+        """Complaints matching every filter given, oldest received first (then
+        by id), ``limit`` of them after skipping ``offset``. ``status`` is one
+        status or several."""
         ...
+
+
+def status_filter(status: Status | Iterable[Status] | None) -> frozenset[str] | None:
+    """The ``status`` filter of :meth:`Store.find` as a set of values."""
+    if status is None:
+        return None
+    if isinstance(status, str):
+        return frozenset({Status(status).value})
+    return frozenset(Status(s).value for s in status)
+
+
+def save_each(store: Store, saves: Sequence[Save]) -> list[bool]:
+    """:meth:`Store.save_many` done with one :meth:`Store.save` per complaint."""
+    out = []
+    for s in saves:
+        try:
+            store.save(
+                s.complaint,
+                expected_version=s.expected_version,
+                events=s.events,
+                notifications=s.notifications,
+            )
+        except ConcurrencyError:
+            out.append(False)
+        else:
+            out.append(True)
+    return out

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from complaintflow._base import fast_new
 from complaintflow.errors import ConcurrencyError, NotFound
 from complaintflow.models import Complaint, Event, Notification
+from complaintflow.states import Status
+from complaintflow.stores._base import DEFAULT_LEASE, Save, save_each, status_filter
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
@@ -66,6 +68,9 @@ class MemoryStore:
             for n in notifications:
                 self._outbox[n.id] = n
 
+    def save_many(self, saves: Sequence[Save]) -> list[bool]:
+        return save_each(self, saves)
+
     def events(self, complaint_id: str) -> list[Event]:
         return list(self._events.get(complaint_id, ()))
 
@@ -83,6 +88,17 @@ class MemoryStore:
             and (now is None or n.next_attempt_at is None or n.next_attempt_at <= now)
         ]
         return out[:limit]
+
+    def claim_notifications(
+        self, *, now: datetime, limit: int = 100, lease: timedelta = DEFAULT_LEASE
+    ) -> list[Notification]:
+        with self._lock:
+            out = []
+            for n in self.pending_notifications(now=now, limit=limit):
+                n = n.model_copy(update={"next_attempt_at": now + lease})
+                self._outbox[n.id] = n
+                out.append(n)
+            return out
 
     def mark_delivered(self, notification_id: str, *, at: datetime) -> bool:
         with self._lock:
@@ -126,15 +142,22 @@ class MemoryStore:
         complainant: str | None = None,
         respondent: str | None = None,
         open_only: bool = False,
+        status: Status | Iterable[Status] | None = None,
+        category: str | None = None,
+        handler: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
+        statuses = status_filter(status)
         out = [
             c
             for c in map(_complaint, list(self._complaints.values()))
             if (complainant is None or c.complainant.id == complainant)
             and (respondent is None or (c.respondent is not None and c.respondent.id == respondent))
             and (not open_only or c.is_open)
+            and (statuses is None or c.status in statuses)
+            and (category is None or c.category == category)
+            and (handler is None or c.handler == handler)
         ]
         out.sort(key=lambda c: (c.received_at, c.id))
         return out[offset : offset + limit]
