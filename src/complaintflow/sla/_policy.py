@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import TYPE_CHECKING, Any, Final, final
 
+from complaintflow.commands import COMMAND_TYPES
 from complaintflow.errors import InvalidInput
 from complaintflow.sla._durations import Duration, hours, working_days
 from complaintflow.states import Status
@@ -22,24 +23,7 @@ reopen that starts a new cycle) and ``decision_effective`` (the decision's
 ``effective_at``). Any command type (``classify``, ``execute``, ...) is a
 start point too."""
 
-_COMMANDS: Final = frozenset(
-    {
-        "acknowledge",
-        "classify",
-        "record_step",
-        "request_info",
-        "provide_info",
-        "decide",
-        "execute",
-        "follow_up",
-        "reject",
-        "withdraw",
-        "reopen",
-        "assign",
-        "escalate",
-        "note",
-    }
-)
+_COMMANDS: Final = frozenset(COMMAND_TYPES)
 
 
 @final

@@ -86,10 +86,9 @@ _INSERT: Final = (
 )
 _UPDATE: Final = (
     b"UPDATE complaints SET version = %(version)s, status = %(status)s, "
-    b"is_open = %(is_open)s, complainant = %(complainant)s, "
-    b"respondent = %(respondent)s, category = %(category)s, handler = %(handler)s, "
-    b"received_at = %(received_at)s, next_check = %(next_check)s, "
-    b"doc = %(doc)s::jsonb WHERE id = %(id)s AND version = %(expected)s"
+    b"is_open = %(is_open)s, category = %(category)s, handler = %(handler)s, "
+    b"next_check = %(next_check)s, doc = %(doc)s::jsonb "
+    b"WHERE id = %(id)s AND version = %(expected)s"
 )
 
 

@@ -286,9 +286,10 @@ class SQLiteStore:
                 raise self._conflict(conn, row["id"], expected_version) from None
             return
         cur = conn.execute(
+            # parties and receipt never change: leaving their columns out of
+            # the SET spares their indexes
             "UPDATE complaints SET version = :version, status = :status, is_open = :is_open, "
-            "complainant = :complainant, respondent = :respondent, category = :category, "
-            "handler = :handler, received_at = :received_at, next_check = :next_check, "
+            "category = :category, handler = :handler, next_check = :next_check, "
             "doc = :doc WHERE id = :id AND version = :expected",
             {**row, "expected": expected_version},
         )
