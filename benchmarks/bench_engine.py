@@ -35,7 +35,9 @@ def _new(i: int) -> cf.NewComplaint:
         category="goods",
         complainant=cf.Party(id=f"u-{i}"),
         respondent=cf.Party(id="shop-9", kind="merchant"),
-        subject="s",
+        subject="Broken kettle",
+        description="The base is cracked.",
+        order_id=f"o-{i}",
         received_at=START,
     )
 
@@ -155,10 +157,10 @@ def memory_records(n: int) -> tuple[float, float]:
 
 def text_bytes(engine: cf.Engine, n: int) -> float:
     """Bytes of the complaint's own strings (its id, parties' ids and kinds,
-    subject, description) per complaint: the text the record carries."""
+    order id, subject, description) per complaint: the text it carries."""
     total = 0
     for c in engine.store.find(limit=n):
-        parts = [c.id, c.subject, c.description, c.complainant.id]
+        parts = [c.id, c.subject, c.description, c.complainant.id, c.order_id or ""]
         if c.respondent is not None:
             parts += [c.respondent.id, c.respondent.kind]
         total += sum(sys.getsizeof(p) for p in parts if len(p) > 1)

@@ -81,6 +81,9 @@ _SUBMIT_FIELDS: Final = frozenset(
 )
 
 
+_NOT_DATA: Final = frozenset({"actor", "at", "type"})
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -652,7 +655,11 @@ class Engine:
         return sorted(required - set(c.steps_done))
 
     def _guard_and_data(self, cmd: Command, c: Complaint, at: datetime) -> dict[str, Any]:
-        data = cmd.model_dump(mode="json", exclude={"actor", "at", "type"})
+        # the payload as JSON-able data: every command field but these is a
+        # str, bool, None or dict of str (datetimes are converted below)
+        data = {k: v for k, v in cmd.__dict__.items() if k not in _NOT_DATA}
+        if isinstance(cmd, RecordStep):
+            data["data"] = dict(cmd.data)
         if isinstance(cmd, Classify):
             category = cmd.category or c.category
             if category is None:

@@ -104,6 +104,7 @@ class SlaTracker:
             return self._done(after, state, records, changed)
 
         was, now_status = event.from_status, event.to_status
+        touched = False
         for i in current:
             r = records[i]
             if not r.live:
@@ -117,7 +118,13 @@ class SlaTracker:
             cancelled = t if kind in _CANCELLING else None
             if cancelled is not None and pauses and pauses[-1][1] is None:
                 pauses = (*pauses[:-1], (pauses[-1][0], t))
-            if pauses is not r.pauses or stopped or cancelled:
+            if pauses is r.pauses and stopped and r.deadline is not None and not cancelled:
+                # a stop with the facts otherwise unchanged: the deadline stands
+                records[i] = r._replace(
+                    stopped_at=stopped, met=utc(stopped) <= utc(r.deadline), next_alert_at=None
+                )
+                touched = True
+            elif pauses is not r.pauses or stopped or cancelled:
                 records[i] = r._replace(pauses=pauses, stopped_at=stopped, cancelled_at=cancelled)
                 changed.add(i)
         # starts: targets of this cycle that begin with this event
@@ -134,7 +141,7 @@ class SlaTracker:
             if begin is not None:
                 records.append(self._record(target, cycle, begin))
                 changed.add(len(records) - 1)
-        if not changed:
+        if not changed and not touched:
             return after
         return self._done(after, state, records, changed)
 

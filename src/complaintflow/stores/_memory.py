@@ -5,25 +5,30 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, Final
 
-from complaintflow._base import fast_new
+from complaintflow._base import fast_from_dict, utc
 from complaintflow.errors import ConcurrencyError, NotFound
 from complaintflow.models import Complaint, Event, Notification
-from complaintflow.states import Status
+from complaintflow.states import OPEN_STATUSES, Status
 from complaintflow.stores._base import DEFAULT_LEASE, Save, save_each, status_filter
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
+_I: Final = {f: i for i, f in enumerate(_FIELDS)}
+_OPEN: Final = frozenset(OPEN_STATUSES)
+
+
+_GET: Final = itemgetter(*_FIELDS)
 
 
 def _row(c: Complaint) -> tuple[Any, ...]:
-    d = c.__dict__
-    return tuple(d[f] for f in _FIELDS)
+    return _GET(c.__dict__)  # type: ignore[no-any-return]
 
 
 def _complaint(row: tuple[Any, ...]) -> Complaint:
-    return fast_new(Complaint, **dict(zip(_FIELDS, row, strict=True)))
+    return fast_from_dict(Complaint, dict(zip(_FIELDS, row, strict=True)))
 
 
 class MemoryStore:
@@ -35,6 +40,9 @@ class MemoryStore:
         self._complaints: dict[str, tuple[Any, ...]] = {}
         self._events: dict[str, list[Event]] = {}
         self._outbox: dict[str, Notification] = {}
+        # party id -> complaint ids (parties never change after submit)
+        self._by_complainant: dict[str, list[str]] = {}
+        self._by_respondent: dict[str, list[str]] = {}
 
     def load(self, complaint_id: str) -> Complaint | None:
         row = self._complaints.get(complaint_id)
@@ -63,6 +71,10 @@ class MemoryStore:
             for n in notifications:
                 if n.id in self._outbox:
                     raise ConcurrencyError(f"notification {n.id!r} exists already")
+            if current is None:
+                self._by_complainant.setdefault(complaint.complainant.id, []).append(complaint.id)
+                if complaint.respondent is not None:
+                    self._by_respondent.setdefault(complaint.respondent.id, []).append(complaint.id)
             self._complaints[complaint.id] = _row(complaint)
             self._events[complaint.id] = [*trail, *events]
             for n in notifications:
@@ -128,13 +140,15 @@ class MemoryStore:
             raise NotFound(f"no notification {notification_id!r}") from None
 
     def due(self, before: datetime, *, limit: int = 1000) -> list[Complaint]:
+        i = _I["sla"]
         out = []
-        for c in map(_complaint, list(self._complaints.values())):
-            nxt = None if c.sla is None else c.sla.next_check
-            if nxt is not None and nxt <= before:
-                out.append((nxt, c))
+        for row in list(self._complaints.values()):
+            sla = row[i]
+            nxt = None if sla is None else sla.next_check
+            if nxt is not None and utc(nxt) <= utc(before):
+                out.append((utc(nxt), row))
         out.sort(key=lambda p: p[0])
-        return [c for _, c in out[:limit]]
+        return [_complaint(row) for _, row in out[:limit]]
 
     def find(
         self,
@@ -149,15 +163,27 @@ class MemoryStore:
         offset: int = 0,
     ) -> list[Complaint]:
         statuses = status_filter(status)
+        if complainant is not None or respondent is not None:
+            ids: list[str] | None = None
+            for index, key in (
+                (self._by_complainant, complainant),
+                (self._by_respondent, respondent),
+            ):
+                if key is not None:
+                    found = index.get(key, [])
+                    keep = set(found)
+                    ids = found if ids is None else [x for x in ids if x in keep]
+            rows = [self._complaints[x] for x in ids or ()]
+        else:
+            rows = list(self._complaints.values())
+        st, cat, hd = _I["status"], _I["category"], _I["handler"]
         out = [
-            c
-            for c in map(_complaint, list(self._complaints.values()))
-            if (complainant is None or c.complainant.id == complainant)
-            and (respondent is None or (c.respondent is not None and c.respondent.id == respondent))
-            and (not open_only or c.is_open)
-            and (statuses is None or c.status in statuses)
-            and (category is None or c.category == category)
-            and (handler is None or c.handler == handler)
+            _complaint(row)
+            for row in rows
+            if (not open_only or row[st] in _OPEN)
+            and (statuses is None or row[st] in statuses)
+            and (category is None or row[cat] == category)
+            and (handler is None or row[hd] == handler)
         ]
-        out.sort(key=lambda c: (c.received_at, c.id))
+        out.sort(key=lambda c: (utc(c.received_at), c.id))
         return out[offset : offset + limit]
