@@ -42,14 +42,22 @@ class SlaTracker:
     def __init__(self, calendar: BusinessCalendar) -> None:
         self.calendar = calendar
         self._policies: dict[int, tuple[dict[str, Any], SlaPolicy]] = {}
+        self._by_value: dict[Any, list[tuple[dict[str, Any], SlaPolicy]]] = {}
 
     def policy(self, data: dict[str, Any]) -> SlaPolicy:
-        """The policy kept in a state (parsed once per policy object)."""
+        """The policy kept in a state, parsed once per distinct policy: by
+        identity for the shared dicts of this process, by value for copies
+        loaded from a database (compared, not parsed again)."""
         hit = self._policies.get(id(data))
         if hit is not None and hit[0] is data:
             return hit[1]
+        for known, policy in self._by_value.get(data.get("name"), ()):
+            if known == data:
+                return policy
         policy = SlaPolicy.from_data(data)
-        self._policies[id(data)] = (data, policy)
+        if len(self._policies) < 256:
+            self._policies[id(data)] = (data, policy)
+            self._by_value.setdefault(data.get("name"), []).append((data, policy))
         return policy
 
     # -- applying events -------------------------------------------------
