@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import complaintflow as cf
 from complaintflow.cli import main
 
 
-def test_demo_runs_every_category_through_its_story(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
+def test_demo_runs_every_category_through_its_story(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "demo.sqlite3"
+    assert main(["demo", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     for category in ("service", "goods", "after_sales", "transaction_dispute", "violation"):
         assert f"\n{category}: " in out
@@ -21,6 +27,30 @@ def test_demo_runs_every_category_through_its_story(capsys: pytest.CaptureFixtur
     # personal data never printed
     assert "+86" not in out
     assert "Customer 1" not in out
+    # the demo's complaints are in the SQLite file it names, and a second
+    # run replaces them
+    store = cf.stores.SQLiteStore(db)
+    first = store.find(limit=100)
+    assert len(first) == 6
+    assert {c.category for c in first} == {
+        "service",
+        "goods",
+        "after_sales",
+        "transaction_dispute",
+        "violation",
+    }
+    store.close()
+    assert main(["demo", "--db", str(db)]) == 0
+    store = cf.stores.SQLiteStore(db)
+    second = store.find(limit=100)
+    assert len(second) == 6
+    assert not {c.id for c in first} & {c.id for c in second}
+    store.close()
+
+
+def test_demo_refuses_a_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["demo", "--db", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("fmt", ["mermaid", "dot"])
@@ -58,8 +88,6 @@ def test_bad_arguments_exit_non_zero(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_docs_diagram_is_the_generated_one() -> None:
-    from pathlib import Path
-
     from complaintflow.cli import diagram
 
     page = (Path(__file__).resolve().parent.parent / "docs" / "concepts.md").read_text("utf-8")

@@ -52,13 +52,50 @@ def _rules_check(path: str, categories: list[str], *, pack: bool) -> int:
     return 0
 
 
+def _demo(db: str) -> int:
+    from pathlib import Path
+
+    from complaintflow._demo import demo_clock, run_demo
+    from complaintflow.engine import Engine
+    from complaintflow.errors import StoreError
+    from complaintflow.sla import BusinessCalendar
+    from complaintflow.stores import SQLiteStore
+
+    path = Path(db)
+    if path.is_dir():
+        print(f"complaintflow demo: --db {db}: is a directory", file=sys.stderr)
+        return 2
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        store = SQLiteStore(path)
+    except StoreError as e:
+        print(f"complaintflow demo: {e}", file=sys.stderr)
+        return 2
+    clock = demo_clock()
+    engine = Engine(
+        clock=clock, calendar=BusinessCalendar.preset("CN"), store=store, load_entry_points=False
+    )
+    ids = run_demo(engine, clock)
+    store.close()
+    print(f"\n{len(ids)} complaints, their audit trails and notifications are in {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = argparse.ArgumentParser(
         prog="complaintflow", description="Complaint handling as the guide lays it out."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run one complaint of each category and print the timelines")
+    demo = sub.add_parser(
+        "demo", help="run one complaint of each category and print the timelines"
+    )
+    demo.add_argument(
+        "--db",
+        default="complaintflow-demo.sqlite3",
+        help="the SQLite file the demo writes (replaced on each run; default: %(default)s)",
+    )
     d = sub.add_parser("diagram", help="print the state diagram")
     d.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
     r = sub.add_parser("rules", help="rule files (guide §2.3)")
@@ -76,14 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "rules":
         return _rules_check(args.file, args.category, pack=args.pack)
     if args.command == "demo":
-        from complaintflow._demo import demo_clock, run_demo
-        from complaintflow.engine import Engine
-        from complaintflow.sla import BusinessCalendar
-
-        clock = demo_clock()
-        engine = Engine(clock=clock, calendar=BusinessCalendar.preset("CN"))
-        run_demo(engine, clock)
-        return 0
+        return _demo(args.db)
     print(diagram(args.format))
     return 0
 
