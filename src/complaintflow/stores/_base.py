@@ -131,3 +131,17 @@ def save_each(store: Store, saves: Sequence[Save]) -> list[bool]:
         else:
             out.append(True)
     return out
+
+
+def delivered(n: Notification, at: datetime) -> Notification:
+    """``n`` after a successful delivery attempt at ``at``."""
+    return n.model_copy(
+        update={"status": "delivered", "delivered_at": at, "attempts": n.attempts + 1}
+    )
+
+
+def failed(n: Notification, error: str, next_attempt_at: datetime) -> Notification:
+    """``n`` after a failed delivery attempt, due again at ``next_attempt_at``."""
+    return n.model_copy(
+        update={"attempts": n.attempts + 1, "last_error": error, "next_attempt_at": next_attempt_at}
+    )

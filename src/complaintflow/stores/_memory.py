@@ -12,7 +12,14 @@ from complaintflow._base import fast_from_dict, utc
 from complaintflow.errors import ConcurrencyError, NotFound
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.states import OPEN_STATUSES, Status
-from complaintflow.stores._base import DEFAULT_LEASE, Save, save_each, status_filter
+from complaintflow.stores._base import (
+    DEFAULT_LEASE,
+    Save,
+    delivered,
+    failed,
+    save_each,
+    status_filter,
+)
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
@@ -117,21 +124,13 @@ class MemoryStore:
             n = self._get(notification_id)
             if n.status == "delivered":
                 return False
-            self._outbox[notification_id] = n.model_copy(
-                update={"status": "delivered", "delivered_at": at, "attempts": n.attempts + 1}
-            )
+            self._outbox[notification_id] = delivered(n, at)
             return True
 
     def mark_failed(self, notification_id: str, *, error: str, next_attempt_at: datetime) -> None:
         with self._lock:
             n = self._get(notification_id)
-            self._outbox[notification_id] = n.model_copy(
-                update={
-                    "attempts": n.attempts + 1,
-                    "last_error": error,
-                    "next_attempt_at": next_attempt_at,
-                }
-            )
+            self._outbox[notification_id] = failed(n, error, next_attempt_at)
 
     def _get(self, notification_id: str) -> Notification:
         try:

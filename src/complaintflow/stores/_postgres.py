@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any, Final
 from complaintflow.errors import ConcurrencyError, NotFound, StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.states import Status
-from complaintflow.stores._base import DEFAULT_LEASE, Save, save_each, status_filter
+from complaintflow.stores._base import (
+    DEFAULT_LEASE,
+    Save,
+    delivered,
+    failed,
+    save_each,
+    status_filter,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -452,27 +459,13 @@ class PostgresStore:
             n = self._get(conn, notification_id)
             if n.status == "delivered":
                 return False
-            self._update_notification(
-                conn,
-                n.model_copy(
-                    update={"status": "delivered", "delivered_at": at, "attempts": n.attempts + 1}
-                ),
-            )
+            self._update_notification(conn, delivered(n, at))
             return True
 
     def mark_failed(self, notification_id: str, *, error: str, next_attempt_at: datetime) -> None:
         with self._tx() as conn:
             n = self._get(conn, notification_id)
-            self._update_notification(
-                conn,
-                n.model_copy(
-                    update={
-                        "attempts": n.attempts + 1,
-                        "last_error": error,
-                        "next_attempt_at": next_attempt_at,
-                    }
-                ),
-            )
+            self._update_notification(conn, failed(n, error, next_attempt_at))
 
     @staticmethod
     def _get(conn: psycopg.Connection[tuple[Any, ...]], notification_id: str) -> Notification:

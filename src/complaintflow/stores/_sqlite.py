@@ -23,7 +23,14 @@ from typing import Any, Final, Literal
 from complaintflow.errors import ConcurrencyError, NotFound, StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.states import Status
-from complaintflow.stores._base import DEFAULT_LEASE, Save, save_each, status_filter
+from complaintflow.stores._base import (
+    DEFAULT_LEASE,
+    Save,
+    delivered,
+    failed,
+    save_each,
+    status_filter,
+)
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SQLiteStore"]
 
@@ -425,27 +432,13 @@ class SQLiteStore:
             n = self._get(conn, notification_id)
             if n.status == "delivered":
                 return False
-            self._update_notification(
-                conn,
-                n.model_copy(
-                    update={"status": "delivered", "delivered_at": at, "attempts": n.attempts + 1}
-                ),
-            )
+            self._update_notification(conn, delivered(n, at))
             return True
 
     def mark_failed(self, notification_id: str, *, error: str, next_attempt_at: datetime) -> None:
         with self._write() as conn:
             n = self._get(conn, notification_id)
-            self._update_notification(
-                conn,
-                n.model_copy(
-                    update={
-                        "attempts": n.attempts + 1,
-                        "last_error": error,
-                        "next_attempt_at": next_attempt_at,
-                    }
-                ),
-            )
+            self._update_notification(conn, failed(n, error, next_attempt_at))
 
     @staticmethod
     def _get(conn: sqlite3.Connection, notification_id: str) -> Notification:
