@@ -88,9 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="complaintflow", description="Complaint handling as the guide lays it out."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser(
-        "demo", help="run one complaint of each category and print the timelines"
-    )
+    demo = sub.add_parser("demo", help="run one complaint of each category and print the timelines")
     demo.add_argument(
         "--db",
         default="complaintflow-demo.sqlite3",

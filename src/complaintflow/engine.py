@@ -97,8 +97,10 @@ class Engine:
     :param store: where complaints live; the ``complaintflow_store`` hook, then
         an in-memory store, when omitted.
     :param plugins: plugin objects or modules (see :mod:`complaintflow.hookspecs`).
-    :param calendar: the business calendar for working-day deadlines.
-    :param policy: the SLA policy (guide §3.3 when omitted).
+    :param calendar: the business calendar for day-counted and business-hour
+        deadlines; a Monday-to-Friday calendar in UTC without holidays when
+        omitted (``BusinessCalendar.preset("CN")`` is mainland China's).
+    :param policy: the SLA policy: :data:`GUIDE_POLICY` (guide §3.3) when omitted.
     :param clock: returns the current aware datetime; commands without ``at``
         happen at its time.
     :param load_entry_points: also load plugins of the entry-point group
@@ -115,8 +117,8 @@ class Engine:
         *,
         store: Store | None = None,
         plugins: Iterable[object] = (),
-        calendar: Any = None,
-        policy: Any = None,
+        calendar: BusinessCalendar | None = None,
+        policy: SlaPolicy | None = None,
         clock: Callable[[], datetime] | None = None,
         load_entry_points: bool = True,
         reopen_window: timedelta = timedelta(days=30),
@@ -205,7 +207,7 @@ class Engine:
         required procedure steps)."""
         actor = self._actor(actor)
         c = self.get(complaint_id)
-        at = max(self.now(), c.updated_at)
+        at = max(self.now(), c.updated_at, key=utc)
         out = []
         for kind in sorted(allowed_commands(c.status)):
             if self._denial(actor, kind, c, at) is not None:
@@ -226,18 +228,16 @@ class Engine:
             self.categories.require(new.category)
         received = new.received_at or self.now()
         cid = new.id or uuid.uuid4().hex
-        draft = Complaint.model_construct(
-            **{
-                **new.__dict__,
+        draft = Complaint.model_validate(
+            {
+                **new.model_dump(),
                 "id": cid,
                 "received_at": received,
                 "status": Status.received,
                 "version": 0,
                 "updated_at": received,
-                "cycle": 1,
             }
         )
-        draft = Complaint.model_validate(draft.model_dump())
         verdict = self._hook_verdict(actor, "submit", draft)
         own = actor.has("complainant") and actor.id == new.complainant.id
         if verdict is False or (
@@ -377,7 +377,7 @@ class Engine:
         state = c.sla
         if state is None:
             return None
-        at = max(now, c.updated_at)
+        at = max(now, c.updated_at, key=utc)
         events: list[Event] = []
         alerts: list[SlaAlert] = []
         new = c
@@ -391,7 +391,7 @@ class Engine:
                     key is None
                     or due is None
                     or utc(due) > utc(now)
-                    or (key == "breach" and due == now)
+                    or (key == "breach" and utc(due) == utc(now))
                 ):
                     break
                 is_breach = key == "breach"
