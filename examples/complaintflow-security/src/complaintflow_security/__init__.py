@@ -13,7 +13,9 @@ from complaintflow_security._plugin import (
     NETWORK_SECURITY,
     POLICIES,
     RISK_LEVELS,
+    RULES,
     complaintflow_register_categories,
+    complaintflow_rule_sets,
     complaintflow_sla_policy,
     risk_level,
 )
@@ -25,7 +27,9 @@ __all__ = [
     "NETWORK_SECURITY",
     "POLICIES",
     "RISK_LEVELS",
+    "RULES",
     "complaintflow_register_categories",
+    "complaintflow_rule_sets",
     "complaintflow_sla_policy",
     "risk_level",
 ]

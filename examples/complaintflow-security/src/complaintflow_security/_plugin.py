@@ -106,6 +106,33 @@ def complaintflow_register_categories(register: Callable[[cf.Category], None]) -
     register(NETWORK_SECURITY)
 
 
+RULES: Final = cf.RuleSet.loads(
+    """
+# one signal of a security incident outweighs the generic words ("account",
+# "login") that the default rules read as a service complaint
+[[rules]]
+id = "network_security.en"
+category = "network_security"
+weight = 3
+any = ["hacked", "phishing", "malware", "data leak", "account stolen", "network security"]
+
+[[rules]]
+id = "network_security.zh"
+category = "network_security"
+weight = 3
+any = ["网络安全", "钓鱼", "木马", "数据泄露", "盗号"]
+""",
+    source="complaintflow_security",
+    categories=[*(c.id for c in cf.BUILTIN_CATEGORIES), CATEGORY_ID],
+)
+"""Classification rules for the category (guide §2.3), as data."""
+
+
+@cf.hookimpl
+def complaintflow_rule_sets() -> list[cf.RuleSet]:
+    return [RULES]
+
+
 @cf.hookimpl
 def complaintflow_sla_policy(complaint: cf.Complaint) -> cf.SlaPolicy | None:
     """The tightened policy for a high or critical network-security complaint;
