@@ -204,6 +204,7 @@ class BusinessCalendar:
         "_vlo",
         "_wd",
         "_wd_ord",
+        "_wfast",
     )
 
     def __init__(
@@ -244,6 +245,7 @@ class BusinessCalendar:
         self._hol_ord = frozenset(d.toordinal() for d in self._hol)
         self._wd_ord = frozenset(d.toordinal() for d in self._wd)
         self._ix: DayIndex | None = None
+        self._wfast: tuple[ZoneInfo, dict[int, int], list[datetime]] = (self._tz, {}, [])
         self._lock = threading.Lock()
 
     # -- presets -----------------------------------------------------------------
@@ -394,7 +396,11 @@ class BusinessCalendar:
                 lo = min(old.lo, ordinal - grow) if ordinal < old.lo else old.lo
                 hi = max(old.lo + old.n, ordinal + grow) if ordinal >= old.lo else old.lo + old.n
             lo, hi = max(lo, self._vlo), min(hi, self._vhi + 1)
-            self._ix = DayIndex.build(self._tz, lo, hi, self._working, self._hours_for, old)
+            ix = DayIndex.build(self._tz, lo, hi, self._working, self._hours_for, old)
+            # the working-days fast path reads both from one attribute, so that
+            # it never pairs one index's numbering with another's days
+            self._wfast = (self._tz, ix.wnext, ix.wmid)
+            self._ix = ix
 
     def _index(self, u: int) -> DayIndex:
         """The current index, first built around the day of instant ``u``."""
@@ -580,25 +586,24 @@ class BusinessCalendar:
             deadline yet (use :meth:`deadline`, which returns None then).
         :raises CalendarRangeError: a day needed is outside the calendar's data.
         """
+        if not pauses:
+            # the working-days fast path: a start in the calendar's zone (the
+            # same object, so toordinal() is the local date) on an indexed day
+            # without a clock change; anything else, including bad input, takes
+            # the checked path below
+            try:
+                q = duration._wd_fast  # whole working days, else 0
+                if q:
+                    tz, wnext, wmid = self._wfast
+                    if start.tzinfo is tz:
+                        wn = wnext.get(start.toordinal())
+                        if wn is not None:
+                            return wmid[q + wn]
+            except (AttributeError, IndexError):
+                pass
         if not pauses and duration.__class__ is Duration:
-            # fast paths: no pauses, a start in the calendar's zone on an indexed plain day
             kind = duration.kind
-            if kind == "working_days":
-                q = duration._whole_days
-                ix = self._ix
-                if (
-                    q > 0
-                    and ix is not None
-                    and start.__class__ is datetime
-                    and start.tzinfo is self._tz
-                ):
-                    wn = ix.wnext.get(start.toordinal())
-                    if wn is not None:
-                        q += wn
-                        wpos = ix.wpos
-                        if q < len(wpos):
-                            return ix.mid[wpos[q]]
-            elif kind == "business_hours":
+            if kind == "business_hours":
                 fast = self._add_business_fast(start, duration._units)
                 if fast is not None:
                     return fast

@@ -52,6 +52,7 @@ class Duration:
     _measure: timedelta = field(init=False, repr=False, compare=False, hash=False)
     _units: int = field(init=False, repr=False, compare=False, hash=False)
     _whole_days: int = field(init=False, repr=False, compare=False, hash=False)
+    _wd_fast: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -75,6 +76,10 @@ class Duration:
         object.__setattr__(self, "_measure", measure)
         object.__setattr__(self, "_units", units)
         object.__setattr__(self, "_whole_days", -1 if part else whole)
+        # the calendar's fast path: a whole number of working days, else 0
+        object.__setattr__(
+            self, "_wd_fast", whole if self.kind == "working_days" and not part else 0
+        )
 
     @property
     def measure(self) -> timedelta:

@@ -207,6 +207,7 @@ class DayIndex:
         "s",
         "simple",
         "w",
+        "wmid",
         "wnext",
         "work",
         "wpos",
@@ -249,6 +250,8 @@ class DayIndex:
             if w[j] > w[j - 1]:
                 wpos.append(j)
         self.wpos = wpos
+        # wmid[k]: the midnight ending the k-th working day (mid[wpos[k]])
+        self.wmid = [self.mid[j] for j in wpos]
         # for the fast path: local date ordinal -> w of the next day, on plain days only
         self.wnext = {self.lo + i: w[i + 1] for i in range(n) if self.simple[i]}
 
