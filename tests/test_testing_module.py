@@ -75,3 +75,19 @@ def test_command_sequences_only_raise_library_errors(commands: list[cf.Command])
         with contextlib.suppress(cf.ComplaintFlowError):
             engine.handle(c.id, cmd)
     assert engine.replay(engine.history(c.id)) == engine.get(c.id)
+
+
+def test_pause_sets_are_well_formed_across_a_dst_gap() -> None:
+    # 01:11:35 on 2020-03-29 does not exist in London (clocks jump 01:00 -> 02:00);
+    # pauses are offsets from the start's instant, so each ends after it starts
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2020, 3, 29, 1, 11, 35, tzinfo=ZoneInfo("Europe/London"))
+
+    @given(pauses=cst.pause_sets(start, span=timedelta(hours=3)))
+    def check(pauses: list[tuple[datetime, datetime]]) -> None:
+        for p0, p1 in pauses:
+            assert p0 <= p1
+            assert p0 >= start.astimezone(UTC)
+
+    check()

@@ -173,12 +173,16 @@ def calendars(
 def pause_sets(
     start: datetime, *, max_pauses: int = 4, span: timedelta = timedelta(days=30)
 ) -> st.SearchStrategy[list[tuple[datetime, datetime]]]:
-    """Lists of closed pauses after ``start`` (overlaps allowed)."""
+    """Lists of closed pauses after ``start`` (overlaps allowed), in UTC.
+
+    Offsets are added in UTC: adding a timedelta to a datetime of a DST zone
+    is wall-clock arithmetic, which lands in gaps and folds."""
     seconds = int(span.total_seconds())
+    origin = start.astimezone(UTC)
     one = st.tuples(st.integers(0, seconds), st.integers(0, seconds // 4)).map(
         lambda p: (
-            (start + timedelta(seconds=p[0])).astimezone(UTC),
-            (start + timedelta(seconds=p[0] + p[1])).astimezone(UTC),
+            origin + timedelta(seconds=p[0]),
+            origin + timedelta(seconds=p[0] + p[1]),
         )
     )
     return st.lists(one, max_size=max_pauses)
