@@ -91,3 +91,14 @@ def test_pause_sets_are_well_formed_across_a_dst_gap() -> None:
             assert p0 >= start.astimezone(UTC)
 
     check()
+
+
+def test_fake_clock_advances_real_time_across_dst() -> None:
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    # 00:30 GMT on 2026-03-29; one real hour later the clocks read 02:30 BST
+    clock = FakeClock(datetime(2026, 3, 29, 0, 30, tzinfo=london))
+    after = clock.advance(hours=1)
+    assert after.astimezone(UTC) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert (after.hour, after.minute) == (2, 30)

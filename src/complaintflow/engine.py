@@ -537,7 +537,7 @@ class Engine:
         process dies before delivering, they are due again after the lease."""
         if not notes or not self._has_notifiers:
             return notes
-        until = max(at, self.now()) + self.delivery_lease
+        until = utc(max(at, self.now(), key=utc)) + self.delivery_lease
         return [fast_copy(n, next_attempt_at=until) for n in notes]
 
     def _notify_all(self, n: Notification) -> None:
@@ -562,7 +562,7 @@ class Engine:
             log.warning("notification %s failed (attempt %d): %s", n.id, n.attempts + 1, e)
             try:
                 self.store.mark_failed(
-                    n.id, error=f"{type(e).__name__}: {e}", next_attempt_at=now + delay
+                    n.id, error=f"{type(e).__name__}: {e}", next_attempt_at=utc(now) + delay
                 )
             except StoreError:
                 log.exception("could not record the failure of notification %s", n.id)

@@ -114,7 +114,7 @@ class MemoryStore:
         with self._lock:
             out = []
             for n in self.pending_notifications(now=now, limit=limit):
-                n = n.model_copy(update={"next_attempt_at": now + lease})
+                n = n.model_copy(update={"next_attempt_at": utc(now) + lease})
                 self._outbox[n.id] = n
                 out.append(n)
             return out

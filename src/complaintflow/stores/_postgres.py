@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -440,7 +440,7 @@ class PostgresStore:
     def claim_notifications(
         self, *, now: datetime, limit: int = 100, lease: timedelta = DEFAULT_LEASE
     ) -> list[Notification]:
-        until = now + lease
+        until = now.astimezone(UTC) + lease  # real time, not wall-clock
         with self._tx() as conn:
             rows = conn.execute(
                 b"WITH claimed AS ("

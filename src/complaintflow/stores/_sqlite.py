@@ -417,7 +417,7 @@ class SQLiteStore:
     def claim_notifications(
         self, *, now: datetime, limit: int = 100, lease: timedelta = DEFAULT_LEASE
     ) -> list[Notification]:
-        until = now + lease
+        until = now.astimezone(UTC) + lease  # real time, not wall-clock
         out: list[Notification] = []
         with self._write() as conn:
             for (doc,) in conn.execute(*_pending_query(now, limit)).fetchall():

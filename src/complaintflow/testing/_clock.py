@@ -32,5 +32,7 @@ class FakeClock:
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
         """Move forward by ``delta`` or by ``timedelta(**kwargs)``."""
-        self.now = self.now + (delta if delta is not None else timedelta(**kwargs))
+        step = delta if delta is not None else timedelta(**kwargs)
+        # real elapsed time: wall-clock arithmetic would skip or repeat DST hours
+        self.now = (self.now.astimezone(UTC) + step).astimezone(self.now.tzinfo)
         return self.now
