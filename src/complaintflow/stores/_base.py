@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Final, NamedTuple, Protocol, runtime_checkable
@@ -145,3 +147,29 @@ def failed(n: Notification, error: str, next_attempt_at: datetime) -> Notificati
     return n.model_copy(
         update={"attempts": n.attempts + 1, "last_error": error, "next_attempt_at": next_attempt_at}
     )
+
+
+class ParsedCache:
+    """Complaints kept parsed, by id, most recently used first (bounded).
+
+    A stored version is written once, by whoever wins it, so ``(id,
+    version)`` names one content: a cached complaint of the version a
+    database row holds is that row, whatever process wrote it."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, Complaint] = OrderedDict()
+
+    def get(self, complaint_id: str, version: int) -> Complaint | None:
+        """The cached complaint if it is at ``version``."""
+        c = self._items.get(complaint_id)
+        return c if c is not None and c.version == version else None
+
+    def put(self, complaint: Complaint) -> None:
+        """Remember a complaint just read or saved."""
+        with self._lock:
+            self._items[complaint.id] = complaint
+            self._items.move_to_end(complaint.id)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)

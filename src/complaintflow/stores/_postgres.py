@@ -23,6 +23,7 @@ from complaintflow.models import Complaint, Event, Notification
 from complaintflow.states import Status
 from complaintflow.stores._base import (
     DEFAULT_LEASE,
+    ParsedCache,
     Save,
     delivered,
     failed,
@@ -149,6 +150,7 @@ class PostgresStore:
         self._pg = _psycopg()
         self.schema = schema
         self._lock = threading.RLock()
+        self._cache = ParsedCache()
         try:
             self._conn: psycopg.Connection[tuple[Any, ...]] = self._pg.connect(
                 dsn, autocommit=True, connect_timeout=max(1, int(connect_timeout))
@@ -238,8 +240,17 @@ class PostgresStore:
     # -- complaints -----------------------------------------------------------------
 
     def load(self, complaint_id: str) -> Complaint | None:
-        rows = self._rows("SELECT doc::text FROM complaints WHERE id = %s", (complaint_id,))
-        return Complaint.model_validate_json(rows[0][0]) if rows else None
+        rows = self._rows(
+            "SELECT version, doc::text FROM complaints WHERE id = %s", (complaint_id,)
+        )
+        if not rows:
+            return None
+        version, doc = rows[0]
+        complaint = self._cache.get(complaint_id, version)
+        if complaint is None:
+            complaint = Complaint.model_validate_json(doc)
+            self._cache.put(complaint)
+        return complaint
 
     def save(
         self,
@@ -255,6 +266,7 @@ class PostgresStore:
             self._write_complaint(conn, row, expected_version)
             self._write_events(conn, events)
             self._write_notifications(conn, notifications)
+        self._cache.put(complaint)
 
     def save_many(self, saves: Sequence[Save]) -> list[bool]:
         """One transaction: the complaints' rows are locked and their versions
@@ -319,6 +331,9 @@ class PostgresStore:
             # an event or notification that exists already: one by one, so
             # that only the offending complaint is skipped
             return save_each(self, saves)
+        for s, yes in zip(saves, ok, strict=True):
+            if yes:
+                self._cache.put(s.complaint)
         return ok
 
     def _write_complaint(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from complaintflow.models import Complaint, Event, Notification
 from complaintflow.states import Status
 from complaintflow.stores._base import (
     DEFAULT_LEASE,
+    ParsedCache,
     Save,
     delivered,
     failed,
@@ -111,10 +111,6 @@ def _c_params(c: Complaint) -> dict[str, Any]:
     }
 
 
-_CACHE_SIZE: Final = 1024
-"""Complaints kept parsed, most recently used first (bounded)."""
-
-
 class SQLiteStore:
     """Keeps complaints in one SQLite file (``":memory:"`` for a private,
     temporary one).
@@ -142,7 +138,7 @@ class SQLiteStore:
             raise StoreError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
         self.path = os.fspath(path)
         self._lock = threading.RLock()
-        self._cache: OrderedDict[str, Complaint] = OrderedDict()
+        self._cache = ParsedCache()
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
@@ -249,22 +245,11 @@ class SQLiteStore:
         if not rows:
             return None
         version, doc = rows[0]
-        cached = self._cache.get(complaint_id)
-        # (id, version) names one content: a version is saved once, by whoever
-        # wins it, so a cached complaint of the stored version is that content
-        if cached is not None and cached.version == version:
-            return cached
-        complaint = Complaint.model_validate_json(doc)
-        self._remember(complaint)
+        complaint = self._cache.get(complaint_id, version)
+        if complaint is None:
+            complaint = Complaint.model_validate_json(doc)
+            self._cache.put(complaint)
         return complaint
-
-    def _remember(self, complaint: Complaint) -> None:
-        with self._lock:
-            cache = self._cache
-            cache[complaint.id] = complaint
-            cache.move_to_end(complaint.id)
-            if len(cache) > _CACHE_SIZE:
-                cache.popitem(last=False)
 
     def save(
         self,
@@ -280,7 +265,7 @@ class SQLiteStore:
             self._write_complaint(conn, row, expected_version)
             self._write_events(conn, events)
             self._write_notifications(conn, notifications)
-        self._remember(complaint)
+        self._cache.put(complaint)
 
     def save_many(self, saves: Sequence[Save]) -> list[bool]:
         """One transaction: each complaint row is updated if its version
@@ -306,7 +291,7 @@ class SQLiteStore:
             return save_each(self, saves)
         for s, yes in zip(saves, ok, strict=True):
             if yes:
-                self._remember(s.complaint)
+                self._cache.put(s.complaint)
         return ok
 
     def _write_complaint(
