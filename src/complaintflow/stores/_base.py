@@ -166,6 +166,15 @@ class ParsedCache:
         c = self._items.get(complaint_id)
         return c if c is not None and c.version == version else None
 
+    def parse(self, complaint_id: str, version: int, doc: str | bytes) -> Complaint:
+        """The complaint a stored row holds: the cached one when it is at
+        ``version``, else ``doc`` parsed (and remembered)."""
+        complaint = self.get(complaint_id, version)
+        if complaint is None:
+            complaint = Complaint.model_validate_json(doc)
+            self.put(complaint)
+        return complaint
+
     def put(self, complaint: Complaint) -> None:
         """Remember a complaint just read or saved."""
         with self._lock:

@@ -246,11 +246,7 @@ class PostgresStore:
         if not rows:
             return None
         version, doc = rows[0]
-        complaint = self._cache.get(complaint_id, version)
-        if complaint is None:
-            complaint = Complaint.model_validate_json(doc)
-            self._cache.put(complaint)
-        return complaint
+        return self._cache.parse(complaint_id, version, doc)
 
     def save(
         self,
