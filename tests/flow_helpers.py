@@ -214,3 +214,39 @@ def check_trail(engine: cf.Engine, cid: str) -> list[cf.Event]:
     assert c.version == events[-1].seq
     assert engine.replay(events) == c
     return events
+
+
+# -- the DESIGN.md transition table, written out (not imported from the library) --
+
+STATUSES = (
+    "received",
+    "verifying",
+    "classified",
+    "decided",
+    "executed",
+    "closed",
+    "awaiting_info",
+    "rejected",
+    "withdrawn",
+)
+OPEN = frozenset(STATUSES) - {"closed", "rejected", "withdrawn"}
+SAME = "<same>"
+PRIOR = "<status before request_info>"
+
+# DESIGN.md: command -> (allowed from, goes to)
+TABLE: dict[str, tuple[frozenset[str], str]] = {
+    "acknowledge": (frozenset({"received"}), "verifying"),
+    "classify": (frozenset({"verifying"}), "classified"),
+    "decide": (frozenset({"classified"}), "decided"),
+    "execute": (frozenset({"decided"}), "executed"),
+    "follow_up": (frozenset({"executed"}), "closed"),
+    "reject": (frozenset({"received", "verifying"}), "rejected"),
+    "request_info": (OPEN - {"awaiting_info"}, "awaiting_info"),
+    "provide_info": (frozenset({"awaiting_info"}), PRIOR),
+    "withdraw": (OPEN, "withdrawn"),
+    "reopen": (frozenset({"closed"}), "verifying"),
+    "record_step": (frozenset({"verifying", "classified", "decided", "executed"}), SAME),
+    "assign": (OPEN, SAME),
+    "escalate": (OPEN, SAME),
+    "note": (OPEN, SAME),
+}

@@ -20,35 +20,18 @@ from flow_helpers import (
     GUIDE_STEPS,
     HANDLER,
     PAYLOADS,
+    PRIOR,
+    SAME,
     STRANGER,
     SUPERVISOR,
     SYSTEM,
     T0,
+    TABLE,
     check_trail,
 )
 
 # -- the DESIGN.md tables, written out -----------------------------------------
 
-FLOW = ("received", "verifying", "classified", "decided", "executed")
-OPEN = frozenset({*FLOW, "awaiting_info"})
-SAME = "<same>"
-PRIOR = "<prior>"
-TABLE: dict[str, tuple[frozenset[str], str]] = {
-    "acknowledge": (frozenset({"received"}), "verifying"),
-    "classify": (frozenset({"verifying"}), "classified"),
-    "decide": (frozenset({"classified"}), "decided"),
-    "execute": (frozenset({"decided"}), "executed"),
-    "follow_up": (frozenset({"executed"}), "closed"),
-    "reject": (frozenset({"received", "verifying"}), "rejected"),
-    "request_info": (OPEN - {"awaiting_info"}, "awaiting_info"),
-    "provide_info": (frozenset({"awaiting_info"}), PRIOR),
-    "withdraw": (OPEN, "withdrawn"),
-    "reopen": (frozenset({"closed"}), "verifying"),
-    "record_step": (frozenset({"verifying", "classified", "decided", "executed"}), SAME),
-    "assign": (OPEN, SAME),
-    "escalate": (OPEN, SAME),
-    "note": (OPEN, SAME),
-}
 REOPEN_WINDOW = timedelta(days=30)
 # notifications each applied command queues (every complaint here has a respondent)
 NOTIFICATIONS = {"acknowledge": 1, "decide": 2, "request_info": 1, "follow_up": 1, "reject": 1}

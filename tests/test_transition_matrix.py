@@ -12,7 +12,12 @@ from flow_helpers import (
     CATEGORIES,
     COMMAND_TYPES,
     GUIDE_REQUIRED,
+    OPEN,
+    PRIOR,
+    SAME,
+    STATUSES,
     SYSTEM,
+    TABLE,
     bring_to,
     check_trail,
     cmd,
@@ -20,38 +25,6 @@ from flow_helpers import (
     snapshot,
 )
 
-STATUSES = (
-    "received",
-    "verifying",
-    "classified",
-    "decided",
-    "executed",
-    "closed",
-    "awaiting_info",
-    "rejected",
-    "withdrawn",
-)
-OPEN = frozenset(STATUSES) - {"closed", "rejected", "withdrawn"}
-SAME = "<same>"
-PRIOR = "<status before request_info>"
-
-# DESIGN.md: command -> (allowed from, goes to)
-TABLE: dict[str, tuple[frozenset[str], str]] = {
-    "acknowledge": (frozenset({"received"}), "verifying"),
-    "classify": (frozenset({"verifying"}), "classified"),
-    "decide": (frozenset({"classified"}), "decided"),
-    "execute": (frozenset({"decided"}), "executed"),
-    "follow_up": (frozenset({"executed"}), "closed"),
-    "reject": (frozenset({"received", "verifying"}), "rejected"),
-    "request_info": (OPEN - {"awaiting_info"}, "awaiting_info"),
-    "provide_info": (frozenset({"awaiting_info"}), PRIOR),
-    "withdraw": (OPEN, "withdrawn"),
-    "reopen": (frozenset({"closed"}), "verifying"),
-    "record_step": (frozenset({"verifying", "classified", "decided", "executed"}), SAME),
-    "assign": (OPEN, SAME),
-    "escalate": (OPEN, SAME),
-    "note": (OPEN, SAME),
-}
 ALLOWED: dict[str, frozenset[str]] = {
     s: frozenset(k for k, (sources, _) in TABLE.items() if s in sources) for s in STATUSES
 }
