@@ -54,6 +54,7 @@ COMMAND_TYPES = (
     "assign",
     "escalate",
     "note",
+    "extend",
 )
 
 COMPLAINANT_ID = "u-1"
@@ -91,6 +92,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "assign": {"handler": "h-2"},
     "escalate": {"reason": "High-value order."},
     "note": {"text": "Called the shop, no answer."},
+    "extend": {"amount": 1, "reason": "The carrier's depot is closed by a typhoon."},
 }
 
 
@@ -249,4 +251,5 @@ TABLE: dict[str, tuple[frozenset[str], str]] = {
     "assign": (OPEN, SAME),
     "escalate": (OPEN, SAME),
     "note": (OPEN, SAME),
+    "extend": (OPEN, SAME),
 }

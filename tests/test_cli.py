@@ -223,7 +223,7 @@ def test_demo_bad_count(capsys: pytest.CaptureFixture[str], count: str, message:
 
 
 def test_rules_check_ok_and_bad_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    import complaintflow.rules._packs as packs
+    import complaintflow.sla._policy as packs
 
     pack = Path(packs.__file__).parent / "packs" / "samr.toml"
     code, out, _ = run(capsys, "rules", "check", "--pack", str(pack))

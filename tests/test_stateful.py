@@ -34,7 +34,14 @@ from flow_helpers import (
 
 REOPEN_WINDOW = timedelta(days=30)
 # notifications each applied command queues (every complaint here has a respondent)
-NOTIFICATIONS = {"acknowledge": 1, "decide": 2, "request_info": 1, "follow_up": 1, "reject": 1}
+NOTIFICATIONS = {
+    "acknowledge": 1,
+    "decide": 2,
+    "request_info": 1,
+    "follow_up": 1,
+    "reject": 1,
+    "extend": 1,
+}
 
 OTHER_COMPLAINANT = STRANGER  # u-2: a stranger to u-1's complaints, the owner of its own
 ACTORS: dict[str, cf.Actor] = {
@@ -83,9 +90,9 @@ class Model:
 def authorized(actor: cf.Actor, kind: str, m: Model, at: datetime) -> bool:
     """DESIGN.md's role table: deny by default."""
     if "system" in actor.roles or "supervisor" in actor.roles:
-        return True  # a supervisor may do all a handler may, plus reopen
+        return True  # a supervisor may do all a handler may, plus reopen and extend
     if "handler" in actor.roles:
-        return kind != "reopen"
+        return kind not in ("reopen", "extend")
     own = "complainant" in actor.roles and actor.id == m.complainant
     against = "respondent" in actor.roles and actor.id == m.respondent
     if kind == "withdraw":
@@ -221,6 +228,11 @@ class ComplaintMachine(RuleBasedStateMachine):
                 fails.add(cf.InvalidInput)
         elif kind == "note":
             p["text"] = text("text")
+        elif kind == "extend":
+            p["amount"] = data.draw(st.sampled_from([1, 2.5, 0, -1]), label="amount")
+            p["reason"] = text("reason")
+            if p["amount"] <= 0:
+                fails.add(cf.InvalidInput)
         if data.draw(st.sampled_from([False] * 9 + [True]), label="extra key"):
             p["colour"] = "red"
             fails.add(cf.InvalidInput)

@@ -42,7 +42,8 @@ def scenario_id(s: tuple[str, str | None]) -> str:
 
 def test_the_table_covers_every_command_and_status() -> None:
     assert set(TABLE) == set(COMMAND_TYPES)
-    assert len(COMMAND_TYPES) == 14
+    assert len(COMMAND_TYPES) == 15
+    assert set(cf.COMMAND_SPECS) == set(COMMAND_TYPES)
     assert {s.value for s in cf.Status} == set(STATUSES)
     assert {s.value for s in cf.OPEN_STATUSES} == OPEN
     assert {s.value for s in cf.TERMINAL_STATUSES} == {"rejected", "withdrawn"}

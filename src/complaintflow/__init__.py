@@ -6,7 +6,12 @@
 ['after_sales', 'goods', 'service', 'transaction_dispute', 'violation']
 """
 
+import importlib
+import logging
+
+from complaintflow import rules, sla, stores
 from complaintflow._metrics import Metrics, TargetMetrics
+from complaintflow._specs import COMMAND_SPECS, CommandSpec
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
 from complaintflow.commands import (
     Acknowledge,
@@ -16,6 +21,7 @@ from complaintflow.commands import (
     Decide,
     Escalate,
     Execute,
+    Extend,
     FollowUp,
     Note,
     ProvideInfo,
@@ -53,22 +59,40 @@ from complaintflow.models import (
 )
 from complaintflow.rules import RuleFileError, RuleSet
 from complaintflow.sla import (
+    GUIDE_POLICY,
     BusinessCalendar,
     Duration,
+    SlaAlert,
+    SlaPolicy,
+    SlaReport,
+    SlaTarget,
+    TargetReport,
     business_hours,
     calendar_days,
     hours,
     working_days,
 )
-from complaintflow.sla._policy import GUIDE_POLICY, SlaPolicy, SlaTarget
-from complaintflow.sla._state import SlaAlert, SlaReport, TargetReport
 from complaintflow.states import OPEN_STATUSES, TERMINAL_STATUSES, Status
 from complaintflow.stores import MemoryStore, Store
 
 __version__ = "0.1.0"
 
+# the library logs; the host decides where it goes (nothing reaches stderr
+# unless the host configures logging)
+logging.getLogger("complaintflow").addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> object:
+    # ``cf.testing`` on first use: it imports test tooling a host's
+    # production code does not need
+    if name == "testing":
+        return importlib.import_module("complaintflow.testing")
+    raise AttributeError(f"module 'complaintflow' has no attribute {name!r}")
+
+
 __all__ = [
     "BUILTIN_CATEGORIES",
+    "COMMAND_SPECS",
     "GUIDE_POLICY",
     "OPEN_STATUSES",
     "TERMINAL_STATUSES",
@@ -82,6 +106,7 @@ __all__ = [
     "Classification",
     "Classify",
     "Command",
+    "CommandSpec",
     "Complaint",
     "ComplaintFlowError",
     "ConcurrencyError",
@@ -92,6 +117,7 @@ __all__ = [
     "Escalate",
     "Event",
     "Execute",
+    "Extend",
     "Flag",
     "FollowUp",
     "GuardFailed",
@@ -130,5 +156,9 @@ __all__ = [
     "hookimpl",
     "hours",
     "parse_command",
+    "rules",
+    "sla",
+    "stores",
+    "testing",
     "working_days",
 ]

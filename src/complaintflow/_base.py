@@ -27,6 +27,9 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_l
 """An identifier: stripped, 1 to 200 characters."""
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 def invalid_input(error: ValidationError, prefix: str = "") -> InvalidInput:
     """Turn a pydantic error into an :class:`InvalidInput` naming each field."""
     problems: list[dict[str, Any]] = []
@@ -36,6 +39,28 @@ def invalid_input(error: ValidationError, prefix: str = "") -> InvalidInput:
         problems.append({"field": field, "reason": e["msg"]})
     message = "; ".join(f"{p['field']}: {p['reason']}" for p in problems)
     return InvalidInput(message or str(error), problems)
+
+
+def aware(value: object, field: str) -> datetime:
+    """``value`` if it is a timezone-aware datetime, else InvalidInput."""
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput.field(field, "must be a timezone-aware datetime")
+    return value
+
+
+def as_model(cls: type[M], value: object, field: str) -> M:
+    """``value`` as a ``cls`` model (validated when a dict), or InvalidInput
+    naming ``field``."""
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, dict):
+        raise InvalidInput.field(
+            field, f"must be a {cls.__name__} or a dict, not {type(value).__name__}"
+        )
+    try:
+        return cls.model_validate(value)
+    except ValidationError as e:
+        raise invalid_input(e, field if field == "actor" else "") from None
 
 
 class Model(BaseModel):
@@ -52,9 +77,6 @@ class Model(BaseModel):
     # Tell pydantic this __init__ only wraps the base one: nested and
     # TypeAdapter validation then skip it and report full field paths.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
-
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def fast_copy(model: M, **update: Any) -> M:

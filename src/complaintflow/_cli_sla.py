@@ -14,27 +14,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from complaintflow._sla_state import TargetReport
+from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError
-from complaintflow.sla._state import TargetReport
 
 if TYPE_CHECKING:
     from complaintflow.commands import Command
+    from complaintflow.engine import Engine
     from complaintflow.models import Actor
+    from complaintflow.sla import SlaPolicy
 
 __all__ = ["EVENT_TYPES", "SlaResult", "UsageError", "compute"]
 
-EVENT_TYPES: Final = (
-    "acknowledge",
-    "classify",
-    "decide",
-    "execute",
-    "follow_up",
-    "request_info",
-    "provide_info",
-    "reject",
-    "withdraw",
-    "reopen",
-)
+EVENT_TYPES: Final = tuple(t for t, spec in COMMAND_SPECS.items() if spec.example is not None)
 """The command types ``--event`` takes."""
 
 _EFFECTIVE: Final = ",effective="
@@ -143,7 +135,7 @@ def _calendar(name: str | None, policy: str, years: range) -> tuple[Any, str]:
     from complaintflow.sla._policy import SlaPolicy
 
     if name is None:
-        from complaintflow.rules._packs import pack_info
+        from complaintflow.sla._policy import pack_info
 
         spec = pack_info(policy).calendar
         desc = spec.get("preset") or (
@@ -180,30 +172,85 @@ def _years(times: Sequence[datetime]) -> range:
 
 
 def _command(e: _Event, actor: Actor) -> Command:
-    """The command of an event, with the payload the CLI does not ask for."""
-    from complaintflow import commands as c
+    """The command of an event, with the payload the CLI does not ask for
+    (its spec's ``example``)."""
+    example = COMMAND_SPECS[e.kind].example
+    assert example is not None  # EVENT_TYPES has only commands with one
+    return example(actor, e.at, e.effective)
 
-    note = "complaintflow sla"
-    kind, at = e.kind, e.at
-    if kind == "acknowledge":
-        return c.Acknowledge(actor=actor, at=at)
-    if kind == "classify":
-        return c.Classify(actor=actor, at=at)
-    if kind == "decide":
-        return c.Decide(actor=actor, at=at, outcome="upheld", basis=note, effective_at=e.effective)
-    if kind == "execute":
-        return c.Execute(actor=actor, at=at)
-    if kind == "follow_up":
-        return c.FollowUp(actor=actor, at=at, satisfied=True)
-    if kind == "request_info":
-        return c.RequestInfo(actor=actor, at=at, party="complainant", question=note)
-    if kind == "provide_info":
-        return c.ProvideInfo(actor=actor, at=at, info=note)
-    if kind == "reject":
-        return c.Reject(actor=actor, at=at, reason="out_of_scope", statement=note)
-    if kind == "withdraw":
-        return c.Withdraw(actor=actor, at=at, reason=note)
-    return c.Reopen(actor=actor, at=at, reason=note)
+
+def _in_zone(
+    received: datetime,
+    parsed: list[_Event],
+    now: datetime | None,
+    zone: ZoneInfo,
+    texts: tuple[str, str | None],
+) -> tuple[datetime, list[_Event], datetime]:
+    """The times in the calendar's zone, checked, the events in time order
+    (events at the same time keep their command-line order), and ``now``."""
+    received = _aware(received, zone)
+    parsed = [
+        _Event(e.kind, _aware(e.at, zone), e.effective and _aware(e.effective, zone), e.text)
+        for e in parsed
+    ]
+    for e in parsed:
+        if e.at.astimezone(UTC) < received.astimezone(UTC):
+            raise UsageError(
+                "--event", f"{e.text}: is before the complaint was received ({texts[0]})"
+            )
+        if e.effective is not None and e.effective.astimezone(UTC) < e.at.astimezone(UTC):
+            raise UsageError("--event", f"{e.text}: the decision takes effect before it is made")
+    parsed.sort(key=lambda e: e.at.astimezone(UTC))
+    last = parsed[-1].at if parsed else received
+    if now is None:
+        return received, parsed, max(datetime.now(UTC).astimezone(zone), last, key=_utc)
+    now = _aware(now, zone)
+    if now.astimezone(UTC) < last.astimezone(UTC):
+        raise UsageError("--now", f"{texts[1]} is before the last event ({last.isoformat()})")
+    return received, parsed, now
+
+
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(UTC)
+
+
+def _replay(engine: Engine, cid: str, parsed: list[_Event], category: str) -> None:
+    """Run each event's command as the system actor; the category's required
+    steps (guide §3.1) are recorded just before a decision."""
+    from complaintflow.commands import RecordStep
+    from complaintflow.models import Actor
+    from complaintflow.states import allowed_commands
+
+    system = Actor.system()
+    for e in parsed:
+        c = engine.get(cid)
+        allowed = allowed_commands(c.status)
+        if e.kind not in allowed:
+            raise UsageError(
+                "--event",
+                f"{e.text}: cannot {e.kind} a complaint that is {c.status.value}; "
+                f"allowed then: {', '.join(k for k in EVENT_TYPES if k in allowed) or 'nothing'}",
+            )
+        if e.kind == "decide":
+            cat = engine.categories[category]
+            for step_id in sorted(cat.required_steps - set(c.steps_done)):
+                step = cat.step(step_id)
+                data = {} if step is None else {k: v[0] for k, v in step.fields.items() if v}
+                engine.handle(cid, RecordStep(actor=system, at=e.at, step=step_id, data=data))
+        try:
+            engine.handle(cid, _command(e, system))
+        except ComplaintFlowError as err:
+            raise UsageError("--event", f"{e.text}: {err}") from None
+
+
+def _policy(policy: str, variant: str | None) -> SlaPolicy:
+    from complaintflow.sla import SlaPolicy
+
+    try:
+        return SlaPolicy.pack(policy, variant=variant)
+    except ComplaintFlowError as err:
+        arg = "--variant" if variant is not None else "--policy"
+        raise UsageError(arg, str(err).removeprefix("variant: ")) from None
 
 
 def compute(
@@ -219,51 +266,18 @@ def compute(
     """Run the complaint through an engine and report its targets.
 
     Raises :class:`UsageError` naming the argument at fault."""
-    from complaintflow.commands import RecordStep
     from complaintflow.engine import Engine
     from complaintflow.models import Actor, NewComplaint, Party
-    from complaintflow.sla._policy import SlaPolicy
-    from complaintflow.states import allowed_commands
     from complaintflow.stores import MemoryStore
 
     received_t = _parse_time(received, "--received")
     parsed = [_parse_event(e) for e in events]
     now_t = _parse_time(now, "--now") if now is not None else None
-    times = [received_t, *(e.at for e in parsed)]
-    try:
-        sla_policy = SlaPolicy.pack(policy, variant=variant)
-    except ComplaintFlowError as err:
-        arg = "--variant" if variant is not None else "--policy"
-        raise UsageError(arg, str(err).removeprefix("variant: ")) from None
-    cal, cal_name = _calendar(calendar, policy, _years([*times, *([now_t] if now_t else [])]))
+    sla_policy = _policy(policy, variant)
+    times = [received_t, *(e.at for e in parsed), *([now_t] if now_t else [])]
+    cal, cal_name = _calendar(calendar, policy, _years(times))
     zone: ZoneInfo = cal.tz
-    received_t = _aware(received_t, zone)
-    parsed = [
-        _Event(
-            e.kind,
-            _aware(e.at, zone),
-            None if e.effective is None else _aware(e.effective, zone),
-            e.text,
-        )
-        for e in parsed
-    ]
-    for e in parsed:
-        if e.at.astimezone(UTC) < received_t.astimezone(UTC):
-            raise UsageError(
-                "--event", f"{e.text}: is before the complaint was received ({received})"
-            )
-        if e.effective is not None and e.effective.astimezone(UTC) < e.at.astimezone(UTC):
-            raise UsageError("--event", f"{e.text}: the decision takes effect before it is made")
-    # time order; events at the same time keep their command-line order
-    parsed.sort(key=lambda e: e.at.astimezone(UTC))
-    last = parsed[-1].at if parsed else received_t
-    if now_t is None:
-        now_t = max(datetime.now(UTC).astimezone(zone), last, key=lambda t: t.astimezone(UTC))
-    else:
-        now_t = _aware(now_t, zone)
-        if now_t.astimezone(UTC) < last.astimezone(UTC):
-            raise UsageError("--now", f"{now} is before the last event ({last.isoformat()})")
-
+    received_t, parsed, now_t = _in_zone(received_t, parsed, now_t, zone, (received, now))
     report_time = now_t
     engine = Engine(
         store=MemoryStore(),
@@ -272,43 +286,17 @@ def compute(
         clock=lambda: report_time,
         load_entry_points=False,
     )
-    system = Actor(id="system", roles=frozenset({"system"}))
-    complaint = engine.submit(
-        NewComplaint(
-            id="sla",
-            channel="cli",
-            category=category,
-            complainant=Party(id="complainant"),
-            subject="complaintflow sla",
-            received_at=received_t,
-        ),
-        actor=system,
+    new = NewComplaint(
+        id="sla",
+        channel="cli",
+        category=category,
+        complainant=Party(id="complainant"),
+        subject="complaintflow sla",
+        received_at=received_t,
     )
-    cid = complaint.id
-    for e in parsed:
-        c = engine.get(cid)
-        allowed = allowed_commands(c.status)
-        if e.kind not in allowed:
-            raise UsageError(
-                "--event",
-                f"{e.text}: cannot {e.kind} a complaint that is {c.status.value}; "
-                f"allowed then: {', '.join(k for k in EVENT_TYPES if k in allowed) or 'nothing'}",
-            )
-        if e.kind == "decide":
-            # the category's required steps (guide §3.1), recorded just before
-            cat = engine.categories[category]
-            for step_id in sorted(cat.required_steps - set(c.steps_done)):
-                step = cat.step(step_id)
-                data = {} if step is None else {k: v[0] for k, v in step.fields.items() if v}
-                engine.handle(cid, RecordStep(actor=system, at=e.at, step=step_id, data=data))
-        cmd = _command(e, system)
-        try:
-            engine.handle(cid, cmd)
-        except ComplaintFlowError as err:
-            raise UsageError("--event", f"{e.text}: {err}") from None
-
+    cid = engine.submit(new, actor=Actor.system()).id
+    _replay(engine, cid, parsed, category)
     c = engine.get(cid)
-    report = engine.sla(cid, now=now_t)
     result = SlaResult(
         received=received_t.astimezone(zone),
         now=now_t.astimezone(zone),
@@ -319,15 +307,15 @@ def compute(
         status=c.status.value,
         cycle=c.cycle,
     )
-    result.targets.extend(report.values())
-    for ev in engine.history(cid):
-        result.events.append(
-            {
-                "seq": ev.seq,
-                "type": ev.type,
-                "at": ev.at.astimezone(zone),
-                "status": ev.to_status.value,
-                **({"step": ev.data["step"]} if ev.type == "record_step" else {}),
-            }
-        )
+    result.targets.extend(engine.sla(cid, now=now_t).values())
+    result.events.extend(
+        {
+            "seq": ev.seq,
+            "type": ev.type,
+            "at": ev.at.astimezone(zone),
+            "status": ev.to_status.value,
+            **({"step": ev.data["step"]} if ev.type == "record_step" else {}),
+        }
+        for ev in engine.history(cid)
+    )
     return result

@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
 from complaintflow._base import REDACTED
+from complaintflow._specs import COMMAND_SPECS, SpecContext
+from complaintflow.errors import PermissionDenied
 from complaintflow.models import Actor, Complaint, Party
 
-HANDLER_COMMANDS: Final = frozenset(
-    {
-        "acknowledge",
-        "classify",
-        "record_step",
-        "request_info",
-        "provide_info",
-        "decide",
-        "execute",
-        "follow_up",
-        "reject",
-        "withdraw",
-        "assign",
-        "escalate",
-        "note",
-    }
-)
-SUPERVISOR_COMMANDS: Final = HANDLER_COMMANDS | {"reopen"}
-COMPLAINANT_COMMANDS: Final = frozenset({"withdraw", "provide_info", "reopen"})
-RESPONDENT_COMMANDS: Final = frozenset({"provide_info"})
+
+def _commands(role: str) -> frozenset[str]:
+    return frozenset(t for t, s in COMMAND_SPECS.items() if role in s.roles)
+
+
+def _party_commands(party: str) -> frozenset[str]:
+    return frozenset(t for t, s in COMMAND_SPECS.items() if party in s.parties)
+
+
+HANDLER_COMMANDS: Final = _commands("handler")
+"""Derived from the command specs: what a handler may run."""
+SUPERVISOR_COMMANDS: Final = HANDLER_COMMANDS | _commands("supervisor")
+"""A supervisor may do all a handler may, and more."""
+COMPLAINANT_COMMANDS: Final = _party_commands("complainant")
+RESPONDENT_COMMANDS: Final = _party_commands("respondent")
 
 
 def is_complainant(actor: Actor, complaint: Complaint) -> bool:
@@ -42,7 +39,16 @@ def is_respondent(actor: Actor, complaint: Complaint) -> bool:
     )
 
 
-def static_denial(actor: Actor, command: str, complaint: Complaint) -> str | None:
+def roles_needed(command: str) -> frozenset[str]:
+    """The roles that may run ``command`` (``system`` always may)."""
+    spec = COMMAND_SPECS.get(command)
+    if spec is None:
+        return frozenset({"system"})
+    staff = {"supervisor"} | ({"handler"} if "handler" in spec.roles else set())
+    return frozenset(staff | set(spec.parties))
+
+
+def static_denial(actor: Actor, command: str, complaint: Complaint) -> PermissionDenied | None:
     """Why the role table denies ``command`` to ``actor`` on any status of
     this complaint, or ``None`` when some role of the actor may run it."""
     if actor.has("system"):
@@ -56,35 +62,35 @@ def static_denial(actor: Actor, command: str, complaint: Complaint) -> str | Non
     if command in RESPONDENT_COMMANDS and is_respondent(actor, complaint):
         return None
     roles = ", ".join(sorted(actor.roles)) or "no roles"
-    return f"actor {actor.id!r} ({roles}) may not {command} complaint {complaint.id!r}"
+    needed = roles_needed(command)
+    return PermissionDenied(
+        f"actor {actor.id!r} ({roles}) may not {command} complaint {complaint.id!r}; "
+        f"roles that may: {', '.join(sorted(needed))}",
+        command=command,
+        actor=actor.id,
+        role_needed=needed,
+    )
 
 
 def contextual_denial(
-    actor: Actor, command: str, complaint: Complaint, at: datetime, reopen_window: timedelta
-) -> str | None:
-    """Conditions of the role table that depend on the complaint's state:
-    only the party asked may answer; a complainant reopens only within the
-    window and only when not satisfied."""
+    actor: Actor, command: str, complaint: Complaint, at: datetime, ctx: SpecContext
+) -> PermissionDenied | None:
+    """Conditions of the role table that depend on the complaint's state
+    (the spec's ``condition``): only the party asked may answer; a
+    complainant reopens only within the window and only when not satisfied."""
     if actor.has("system", "supervisor"):
         return None
-    staff = actor.has("handler")
-    if command == "provide_info" and not staff:
-        asked = complaint.info_requested_from
-        if asked == "complainant" and is_complainant(actor, complaint):
-            return None
-        if asked == "respondent" and is_respondent(actor, complaint):
-            return None
-        return f"actor {actor.id!r} was not asked for information (the {asked} was)"
-    if command == "reopen":
-        if complaint.satisfied:
-            return "the complainant said they were satisfied: only a supervisor may reopen"
-        closed = complaint.closed_at
-        if closed is not None and at - closed > reopen_window:
-            return (
-                f"closed on {closed.isoformat()}, more than {reopen_window.days} days ago: "
-                "only a supervisor may reopen"
-            )
-    return None
+    spec = COMMAND_SPECS.get(command)
+    if spec is None or spec.condition is None:
+        return None
+    if actor.has(*spec.roles):
+        return None
+    why = spec.condition(actor, complaint, at, ctx)
+    if why is None:
+        return None
+    return PermissionDenied(
+        why, command=command, actor=actor.id, role_needed=frozenset({"supervisor"})
+    )
 
 
 def view_denial(actor: Actor, complaint: Complaint) -> str | None:

@@ -1,4 +1,5 @@
-"""The plugin-manager factory: no global manager, one per engine."""
+"""The plugin-manager factory (no global manager, one per engine) and the
+engine's bootstrap: built-in plugins, categories, merged rule sets."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from typing import Final
 import pluggy
 
 from complaintflow import hookspecs
+from complaintflow._builtins import BUILTIN_PLUGINS
+from complaintflow.categories import CategoryRegistry
 from complaintflow.errors import PluginError
+from complaintflow.rules import RuleSet
 
 DISABLE_ENV: Final = "COMPLAINTFLOW_DISABLE_PLUGINS"
 """Comma-separated plugin names (entry-point names) to block."""
@@ -78,3 +82,36 @@ def _hint(message: str) -> str:
     m = re.search(r"unknown hook '(\w+)'", message)
     close = difflib.get_close_matches(m.group(1), _HOOKS, n=1) if m else []
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def rule_set(pm: pluggy.PluginManager, categories: CategoryRegistry) -> RuleSet:
+    """The rule sets of every plugin (built-in defaults first), merged, plus
+    the keywords of categories no rule covers, checked against the
+    registered categories."""
+    answers = pm.hook.complaintflow_rule_sets()
+    sets: list[RuleSet] = []
+    for answer in reversed(answers):  # registration order
+        for s in [answer] if isinstance(answer, RuleSet) else answer or ():
+            if not isinstance(s, RuleSet):
+                raise PluginError(
+                    f"a complaintflow_rule_sets hook returned {type(s).__name__}, not RuleSet"
+                )
+            sets.append(s)
+    rules = RuleSet.merged(sets, name="+".join(s.name for s in sets) or "none")
+    rules = rules.with_keywords({c.id: c.keywords for c in categories.values()})
+    return rules.checked(categories)
+
+
+def bootstrap(
+    plugins: Iterable[object], *, load_entry_points: bool
+) -> tuple[pluggy.PluginManager, CategoryRegistry, RuleSet]:
+    """A plugin manager with the built-ins, the categories every plugin
+    registers, and the merged rule set."""
+    pm = make_plugin_manager(
+        plugins,
+        load_entry_points=load_entry_points,
+        builtins=[(name, cls()) for name, cls in BUILTIN_PLUGINS],
+    )
+    categories = CategoryRegistry()
+    pm.hook.complaintflow_register_categories(register=categories.register)
+    return pm, categories, rule_set(pm, categories)

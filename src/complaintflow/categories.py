@@ -6,14 +6,13 @@ same hook third-party plugins use, ``complaintflow_register_categories``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from pydantic import Field, model_validator
 
 from complaintflow._base import Id, Model
 from complaintflow.errors import InvalidInput, PluginError
-from complaintflow.hookspecs import hookimpl
 
 __all__ = ["BUILTIN_CATEGORIES", "Category", "CategoryRegistry", "Step"]
 
@@ -175,12 +174,3 @@ BUILTIN_CATEGORIES: Final[tuple[Category, ...]] = (
     ),
 )
 """The five categories of guide §1.1 with their §4 procedures."""
-
-
-class BuiltinCategories:
-    """The built-in plugin that registers :data:`BUILTIN_CATEGORIES`."""
-
-    @hookimpl
-    def complaintflow_register_categories(self, register: Callable[[Category], None]) -> None:
-        for category in BUILTIN_CATEGORIES:
-            register(category)

@@ -392,7 +392,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The parser, and the ``sla`` subparser (its errors are reported by it)."""
     from complaintflow._cli_sla import EVENT_TYPES
     from complaintflow.categories import BUILTIN_CATEGORIES
-    from complaintflow.rules._packs import PACKS
+    from complaintflow.sla._policy import PACKS
 
     parser = argparse.ArgumentParser(
         prog="complaintflow", description="Complaint handling as the guide lays it out."

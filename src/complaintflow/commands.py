@@ -24,6 +24,7 @@ __all__ = [
     "Decide",
     "Escalate",
     "Execute",
+    "Extend",
     "FollowUp",
     "Note",
     "ProvideInfo",
@@ -155,6 +156,22 @@ class Note(_Command):
     text: Text
 
 
+class Extend(_Command):
+    """Extend one running SLA target's deadline, with a reason (a supervisor;
+    guide §3.3 leaves room for justified extensions). Recorded as an event;
+    the deadline moves by ``amount`` in the target's own measure."""
+
+    type: Literal["extend"] = "extend"
+    target: Id | None = None
+    """The target's name in the current cycle, e.g. ``follow_up``; when
+    omitted, the running target whose deadline comes first."""
+    amount: float = Field(gt=0, le=10_000, allow_inf_nan=False)
+    """How much longer, in ``unit``."""
+    unit: Literal["hours", "business_hours", "working_days", "calendar_days"] | None = None
+    """The target's own measure when omitted; another measure is refused."""
+    reason: Text
+
+
 Command = Annotated[
     Acknowledge
     | Classify
@@ -169,7 +186,8 @@ Command = Annotated[
     | Reopen
     | Assign
     | Escalate
-    | Note,
+    | Note
+    | Extend,
     Field(discriminator="type"),
 ]
 """Any command; a discriminated union on ``type``."""
@@ -189,6 +207,7 @@ _CLASSES: Final[tuple[type[_Command], ...]] = (
     Assign,
     Escalate,
     Note,
+    Extend,
 )
 COMMAND_TYPES: Final[dict[str, type[_Command]]] = {
     c.model_fields["type"].default: c for c in _CLASSES

@@ -46,16 +46,54 @@ class CalendarRangeError(ComplaintFlowError, ValueError):
 
 
 class InvalidTransition(ComplaintFlowError):
-    """The command is not allowed in the complaint's current status."""
+    """The command is not allowed in the complaint's current status.
+
+    ``command`` is the command's type and ``status`` the complaint's status
+    (either may be ``None`` when raised by a plugin without them)."""
+
+    def __init__(
+        self, message: str, *, command: str | None = None, status: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.command = command
+        self.status = status
 
 
 class GuardFailed(ComplaintFlowError):
     """The command is allowed in this status, but a precondition is not met
-    (required procedure steps not done, no basis for a decision, ...)."""
+    (required procedure steps not done, no basis for a decision, ...).
+
+    ``command`` is the command's type; ``reason`` a stable code a program can
+    branch on (``missing_steps``, ``no_category``, ``unknown_step``,
+    ``step_data``, ``no_respondent``, ``target_not_running``, ...)."""
+
+    def __init__(
+        self, message: str, *, command: str | None = None, reason: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.command = command
+        self.reason = reason
 
 
 class PermissionDenied(ComplaintFlowError):
-    """The actor may not run this command on this complaint."""
+    """The actor may not run this command on this complaint.
+
+    ``command`` is the command's type (``submit`` and ``view`` too),
+    ``actor`` the actor's id and ``role_needed`` the roles that could run it
+    (empty when no role can, e.g. a condition on the complaint failed)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str | None = None,
+        actor: str | None = None,
+        role_needed: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(message)
+        self.command = command
+        self.actor = actor
+        self.role_needed = role_needed
 
 
 class NotFound(ComplaintFlowError, LookupError):

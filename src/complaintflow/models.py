@@ -14,8 +14,8 @@ from typing import Any, Final, Literal
 from pydantic import AwareDatetime, Field
 
 from complaintflow._base import REDACTED, Id, LongText, Model, Text
-from complaintflow.sla._state import SlaState
-from complaintflow.states import Status
+from complaintflow._sla_state import SlaState
+from complaintflow._status import OPEN_STATUSES, Status
 
 __all__ = [
     "ROLES",
@@ -157,10 +157,7 @@ class Complaint(Model):
     @property
     def is_open(self) -> bool:
         """Whether the complaint is still being handled."""
-        return self.status not in _NOT_OPEN
-
-
-_NOT_OPEN: Final = frozenset({Status.closed, Status.rejected, Status.withdrawn})
+        return self.status in OPEN_STATUSES
 
 
 class Event(Model):

@@ -1,18 +1,21 @@
 """The guide's processing flow (guide §3.2) as a state machine.
 
-The machine is defined once, at import, with ``transitions`` and validated
-there. No machine is bound to a complaint: a complaint is plain data with a
-``status``, and the engine asks this module which moves that status allows.
+The machine is built once, at import, with ``transitions`` from the command
+specs (:data:`complaintflow.COMMAND_SPECS`) and validated there. No machine
+is bound to a complaint: a complaint is plain data with a ``status``, and
+the engine asks this module which moves that status allows.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Final
 
 from transitions import Machine
+
+from complaintflow._specs import COMMAND_SPECS
+from complaintflow._status import OPEN_STATUSES, TERMINAL_STATUSES, Status
 
 __all__ = [
     "OPEN_STATUSES",
@@ -23,65 +26,13 @@ __all__ = [
     "target_status",
 ]
 
-
-class Status(StrEnum):
-    """Where a complaint stands in the guide's flow (guide §3.2)."""
-
-    received = "received"
-    """接收投诉: submitted, not yet acknowledged."""
-    verifying = "verifying"
-    """核实信息: acknowledged; the information is being verified."""
-    classified = "classified"
-    """分类处理: verified and routed to its category's procedure."""
-    decided = "decided"
-    """处理决定: a decision was made and notified."""
-    executed = "executed"
-    """执行处理: the decision was carried out."""
-    closed = "closed"
-    """跟进反馈: followed up with the complainant; done (may be reopened)."""
-    awaiting_info = "awaiting_info"
-    """Waiting for a party to provide requested information."""
-    rejected = "rejected"
-    """Screened out (duplicate, incomplete, malicious, out of scope)."""
-    withdrawn = "withdrawn"
-    """Withdrawn by the complainant or on their behalf."""
-
-
-TERMINAL_STATUSES: Final = frozenset({Status.rejected, Status.withdrawn})
-"""Statuses with no way out."""
-
-OPEN_STATUSES: Final = frozenset(Status) - TERMINAL_STATUSES - {Status.closed}
-"""Every status but ``closed``, ``rejected`` and ``withdrawn``."""
-
-_S = Status
-_FLOW: Final = (_S.received, _S.verifying, _S.classified, _S.decided, _S.executed)
-_OPEN: Final = [s.value for s in Status if s in OPEN_STATUSES]
-_OPEN_NOT_WAITING: Final = [s for s in _OPEN if s != _S.awaiting_info]
-_WORKING: Final = [_S.verifying.value, _S.classified.value, _S.decided.value, _S.executed.value]
-
 TRANSITIONS: Final[list[dict[str, object]]] = [
-    {"trigger": "acknowledge", "source": _S.received.value, "dest": _S.verifying.value},
-    {"trigger": "classify", "source": _S.verifying.value, "dest": _S.classified.value},
-    {"trigger": "decide", "source": _S.classified.value, "dest": _S.decided.value},
-    {"trigger": "execute", "source": _S.decided.value, "dest": _S.executed.value},
-    {"trigger": "follow_up", "source": _S.executed.value, "dest": _S.closed.value},
-    {"trigger": "reject", "source": [_S.received.value, _S.verifying.value], "dest": "rejected"},
-    {"trigger": "request_info", "source": _OPEN_NOT_WAITING, "dest": _S.awaiting_info.value},
-    # provide_info goes back to the status before request_info: one transition
-    # per possible origin; the engine takes the one matching the saved status.
-    *[
-        dict[str, object](trigger="provide_info", source=_S.awaiting_info.value, dest=s.value)
-        for s in _FLOW
-    ],
-    {"trigger": "withdraw", "source": _OPEN, "dest": _S.withdrawn.value},
-    {"trigger": "reopen", "source": _S.closed.value, "dest": _S.verifying.value},
-    # commands that do not move the status: internal transitions
-    {"trigger": "record_step", "source": _WORKING, "dest": None},
-    {"trigger": "assign", "source": _OPEN, "dest": None},
-    {"trigger": "escalate", "source": _OPEN, "dest": None},
-    {"trigger": "note", "source": _OPEN, "dest": None},
+    row for spec in COMMAND_SPECS.values() for row in spec.transitions()
 ]
-"""The transition table of DESIGN.md, in ``transitions``' dict form."""
+"""The transition table (``docs/design.md``), in ``transitions``' dict form,
+derived from the command specs. Commands that do not move the status are
+internal transitions (``dest`` ``None``); ``provide_info`` has one row per
+possible origin and the engine takes the one matching the saved status."""
 
 _MACHINE: Final = Machine(
     model=None,

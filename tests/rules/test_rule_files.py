@@ -177,7 +177,7 @@ def test_cli_rules_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_cli_rules_check_packs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    packs = Path(cf.__file__).parent / "rules" / "packs"
+    packs = Path(cf.__file__).parent / "sla" / "packs"
     for name in ("guide", "samr", "fca", "cfpb"):
         assert main(["rules", "check", "--pack", str(packs / f"{name}.toml")]) == 0
     capsys.readouterr()

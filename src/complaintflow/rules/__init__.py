@@ -9,8 +9,7 @@ SLA policy packs, read from TOML and never evaluated.
 - Policy packs: ``SlaPolicy.pack(name)`` and ``SlaPolicy.pack_calendar(name)``.
 """
 
-from complaintflow.rules._errors import Problem, RuleFileError
-from complaintflow.rules._packs import PACKS, PackInfo, check_pack_file, pack_info
+from complaintflow._rulefile import Problem, RuleFileError
 from complaintflow.rules._ruleset import (
     ClassificationResult,
     DuplicateScreen,
@@ -21,12 +20,12 @@ from complaintflow.rules._ruleset import (
     RuleSet,
     check_file,
 )
-from complaintflow.rules._screening import BuiltinRules, screen, similarity
+from complaintflow.rules._screening import screen, similarity
 from complaintflow.rules._text import normalize
+from complaintflow.sla._policy import PACKS, PackInfo, check_pack_file, pack_info
 
 __all__ = [
     "PACKS",
-    "BuiltinRules",
     "ClassificationResult",
     "DuplicateScreen",
     "IncompleteScreen",

@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from complaintflow._rulefile import Checker, RuleFileError
 from complaintflow.hookspecs import hookimpl
 from complaintflow.models import Classification, Complaint
-from complaintflow.rules._errors import Checker, RuleFileError
 from complaintflow.rules._text import Term, compact, normalize
 
 __all__ = [

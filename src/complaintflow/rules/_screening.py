@@ -6,12 +6,11 @@ dropped or rejected by a screen; a handler decides (``Reject``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import timedelta
 from difflib import SequenceMatcher
 from typing import Any, Final
 
-from complaintflow.hookspecs import hookimpl
 from complaintflow.models import Complaint, Flag
 from complaintflow.rules._ruleset import (
     DuplicateScreen,
@@ -21,7 +20,7 @@ from complaintflow.rules._ruleset import (
 )
 from complaintflow.rules._text import compact, normalize
 
-__all__ = ["BuiltinRules", "screen"]
+__all__ = ["screen"]
 
 WARNING: Final = "malicious_warning"
 """The flag kind of the warning that comes before a ``malicious`` flag."""
@@ -135,18 +134,3 @@ def screen(c: Complaint, store: Any, rules: RuleSet) -> list[Flag]:
         *incomplete(c, rules.incomplete),
         *malicious(c, store, rules.malicious),
     ]
-
-
-class BuiltinRules:
-    """The built-in plugin: contributes the default rule set and runs the
-    built-in screens with the engine's (merged) rule set."""
-
-    @hookimpl
-    def complaintflow_rule_sets(self) -> Sequence[RuleSet]:
-        return [RuleSet.default()]
-
-    @hookimpl
-    def complaintflow_screen(
-        self, complaint: Complaint, store: Any, rules: RuleSet | None
-    ) -> Sequence[Flag]:
-        return screen(complaint, store, rules if rules is not None else RuleSet.default())

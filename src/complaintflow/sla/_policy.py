@@ -1,21 +1,43 @@
-"""SLA policies: the targets a complaint's clocks run against (guide §3.3)."""
+"""SLA policies: the targets a complaint's clocks run against (guide §3.3),
+and policy packs, policies kept as TOML data that name their calendar.
+
+``SlaPolicy.pack(name)`` reads ``complaintflow/sla/packs/<name>.toml``;
+``SlaPolicy.pack_calendar(name)`` builds the calendar the pack counts in.
+A pack is checked like a rule file: every mistake names the file, the table
+and the key."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import time
-from typing import TYPE_CHECKING, Any, Final, final
+from datetime import date, time
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final, final
 
+from complaintflow._rulefile import Checker, RuleFileError
+from complaintflow._status import Status
 from complaintflow.commands import COMMAND_TYPES
-from complaintflow.errors import InvalidInput
+from complaintflow.errors import ComplaintFlowError, InvalidInput
+from complaintflow.sla._calendar import BusinessCalendar
 from complaintflow.sla._durations import Duration, hours, working_days
-from complaintflow.states import Status
 
-if TYPE_CHECKING:
-    from complaintflow.sla._calendar import BusinessCalendar
-
-__all__ = ["GUIDE_POLICY", "START_ANCHORS", "SlaPolicy", "SlaTarget"]
+__all__ = [
+    "GUIDE_POLICY",
+    "PACKS",
+    "START_ANCHORS",
+    "PackInfo",
+    "SlaPolicy",
+    "SlaTarget",
+    "check_pack_file",
+    "load_pack",
+    "pack_calendar",
+    "pack_info",
+    "pack_policy",
+]
 
 START_ANCHORS: Final = frozenset({"receipt", "decision_effective"})
 """Start points that are not a command: ``receipt`` (submission, and the
@@ -184,21 +206,17 @@ class SlaPolicy:
     def pack(
         cls, name: str, *, variant: str | None = None, close_of_business: time | None = None
     ) -> SlaPolicy:
-        """A policy pack shipped as data (``complaintflow/rules/packs``):
+        """A policy pack shipped as data (``complaintflow/sla/packs``):
         ``"guide"``, ``"samr"``, ``"fca"``, ``"cfpb"``. ``variant`` picks one
         of the pack's variants (``fca``: ``"payment_services"``,
         ``"payment_services_holding"``); ``close_of_business`` replaces the
         pack's (``fca``: 17:00). See docs/policy-packs.md."""
-        from complaintflow.rules._packs import pack_info, pack_policy
-
         return pack_policy(pack_info(name), variant=variant, close_of_business=close_of_business)
 
     @staticmethod
     def pack_calendar(name: str, *, years: Iterable[int] | None = None) -> BusinessCalendar:
         """The business calendar a policy pack counts in (``years``: for packs
         whose holidays come from the ``holidays`` package)."""
-        from complaintflow.rules._packs import pack_calendar, pack_info
-
         return pack_calendar(pack_info(name), years=None if years is None else list(years))
 
 
@@ -218,3 +236,281 @@ GUIDE_POLICY: Final = SlaPolicy(
     name="guide",
 )
 """The guide's §3.3 time limits: the engine's default policy."""
+
+
+# -- policy packs ------------------------------------------------------------
+
+PACKS: Final = ("guide", "samr", "fca", "cfpb")
+"""The packs shipped with the library."""
+CLOSE_KIND: Final = "business_days_by_close"
+"""A duration kind of packs only: ``n`` business days after the day of
+receipt, ending at the close of business of the last one (FCA DISP 1.5.1R).
+It becomes ``working_days(n - 1 + close/24h)``: a counted day is measured
+from midnight, so the fraction of the n-th day ends at the close."""
+_KINDS: Final = ("hours", "business_hours", "working_days", "calendar_days", CLOSE_KIND)
+_TOP: Final = {"pack", "calendar", "targets", "variants"}
+_PACK: Final = {"name", "title", "source", "close_of_business", "notes"}
+_CAL: Final = {"preset", "holidays", "subdiv", "tz"}
+_TARGET: Final = {"name", "cites", "start", "stop", "duration", "pause_in", "warn_at", "notes"}
+_VARIANT: Final = {"description", "cites", "durations"}
+_HHMM: Final = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class PackInfo:
+    """A pack as read: its policy data, calendar spec, citations and variants."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        title: str,
+        source: str,
+        close_of_business: time | None,
+        calendar: dict[str, str],
+        targets: list[dict[str, Any]],
+        variants: dict[str, dict[str, Any]],
+        file: str,
+    ) -> None:
+        self.name = name
+        self.title = title
+        self.source = source
+        self.close_of_business = close_of_business
+        self.calendar = calendar
+        self.targets = targets
+        self.variants = variants
+        self.file = file
+
+    @property
+    def cites(self) -> dict[str, str]:
+        """Target name -> the provision it implements."""
+        return {t["name"]: t["cites"] for t in self.targets}
+
+
+def _duration(ck: Checker, table: str, value: Any) -> tuple[str, float] | None:
+    raw = ck.table(table, "duration", value, required=True)
+    if raw is None:
+        return None
+    if len(raw) != 1:
+        ck.add(table, "duration", f"give exactly one of {', '.join(_KINDS)}")
+        return None
+    ((kind, amount),) = raw.items()
+    if kind not in _KINDS:
+        ck.add(table, f"duration.{kind}", f"unknown duration kind; one of {', '.join(_KINDS)}")
+        return None
+    n = ck.number(table, f"duration.{kind}", amount, minimum=0, exclusive_minimum=True)
+    if n is None:
+        return None
+    if kind == CLOSE_KIND and n != int(n):
+        ck.add(table, f"duration.{kind}", "must be a whole number of business days")
+        return None
+    return kind, n
+
+
+def _pack_head(ck: Checker, data: dict[str, Any]) -> tuple[str, str, str, time | None]:
+    """The ``[pack]`` table: name, title, source and close of business."""
+    head = ck.table("pack", "", data.get("pack"), required=True) or {}
+    ck.keys("pack", head, _PACK)
+    name = ck.string("pack", "name", head.get("name"), required=True) or ""
+    title = ck.string("pack", "title", head.get("title"), required=True) or ""
+    source = ck.string("pack", "source", head.get("source"), required=True) or ""
+    ck.string("pack", "notes", head.get("notes"))
+    close = None
+    cob = ck.string("pack", "close_of_business", head.get("close_of_business"))
+    if cob is not None:
+        m = _HHMM.match(cob)
+        if m is None:
+            ck.add("pack", "close_of_business", f"must be HH:MM, not {cob!r}")
+        else:
+            close = time(int(m.group(1)), int(m.group(2)))
+    return name, title, source, close
+
+
+def _pack_calendar_spec(ck: Checker, data: dict[str, Any]) -> dict[str, str]:
+    cal = ck.table("calendar", "", data.get("calendar"), required=True) or {}
+    ck.keys("calendar", cal, _CAL)
+    calendar = {k: v for k in _CAL if (v := ck.string("calendar", k, cal.get(k))) is not None}
+    if cal and sum(k in calendar for k in ("preset", "holidays", "tz")) < 1:
+        ck.add("calendar", "", "give preset, holidays (a country code) or tz")
+    return calendar
+
+
+def _pack_target(ck: Checker, t: str, raw: dict[str, Any], close: time | None) -> dict[str, Any]:
+    """One ``[[targets]]`` entry, checked (problems go to ``ck``)."""
+    before = len(ck.problems)
+    ck.keys(t, raw, _TARGET)
+    entry = {
+        "name": ck.string(t, "name", raw.get("name"), required=True),
+        "cites": ck.string(t, "cites", raw.get("cites"), required=True),
+        "start": ck.string(t, "start", raw.get("start"), required=True),
+        "stop": ck.string(t, "stop", raw.get("stop"), required=True),
+        "duration": _duration(ck, t, raw.get("duration")),
+        "pause_in": raw.get("pause_in", ["awaiting_info"]),
+        "warn_at": raw.get("warn_at", [0.5, 0.8]),
+    }
+    ck.string(t, "notes", raw.get("notes"))
+    pause = entry["pause_in"]
+    if not isinstance(pause, list) or not all(isinstance(s, str) for s in pause):
+        ck.add(t, "pause_in", "must be a list of statuses")
+    else:
+        for j, s in enumerate(pause):
+            if s not in Status.__members__:
+                ck.add(t, f"pause_in[{j}]", f"unknown status {s!r}")
+    warn = entry["warn_at"]
+    if not isinstance(warn, list) or not all(
+        isinstance(w, int | float) and not isinstance(w, bool) for w in warn
+    ):
+        ck.add(t, "warn_at", "must be a list of fractions")
+    if entry["duration"] is not None and entry["duration"][0] == CLOSE_KIND and close is None:
+        ck.add(t, "duration", f"{CLOSE_KIND} needs [pack] close_of_business")
+    if len(ck.problems) == before:
+        try:
+            _target(entry, close)
+        except ComplaintFlowError as e:
+            ck.add(t, str(e).split(":", 1)[0], str(e).split(":", 1)[-1].strip())
+    return entry
+
+
+def _pack_variants(
+    ck: Checker, data: dict[str, Any], names: list[Any]
+) -> dict[str, dict[str, Any]]:
+    variants: dict[str, dict[str, Any]] = {}
+    raw_variants = ck.table("variants", "", data.get("variants"))
+    for vname, raw in (raw_variants or {}).items():
+        t = f"variants.{vname}"
+        if not isinstance(raw, dict) or not raw:
+            ck.add(t, "", "must be a non-empty table")
+            continue
+        ck.keys(t, raw, _VARIANT)
+        ck.string(t, "description", raw.get("description"))
+        ck.string(t, "cites", raw.get("cites"))
+        durations: dict[str, tuple[str, float]] = {}
+        for target, value in (
+            ck.table(t, "durations", raw.get("durations"), required=True) or {}
+        ).items():
+            if target not in names:
+                ck.add(f"{t}.durations", target, f"not a target of the pack ({', '.join(names)})")
+                continue
+            d = _duration(ck, f"{t}.durations.{target}", value)
+            if d is not None:
+                durations[target] = d
+        variants[vname] = {**raw, "durations": durations}
+    return variants
+
+
+def load_pack(text: str, file: str) -> PackInfo:
+    """Read and check one pack's TOML."""
+    ck = Checker(file)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        ck.add("", "", f"not valid TOML: {e}")
+        raise RuleFileError(ck.problems) from None
+    ck.keys("", data, _TOP)
+    name, title, source, close = _pack_head(ck, data)
+    calendar = _pack_calendar_spec(ck, data)
+    raw_targets = data.get("targets")
+    if not isinstance(raw_targets, list) or not raw_targets:
+        ck.add("targets", "", "missing: at least one [[targets]]")
+        raw_targets = []
+    targets: list[dict[str, Any]] = []
+    for i, raw in enumerate(raw_targets):
+        if not isinstance(raw, dict) or not raw:
+            ck.add(f"targets[{i}]", "", "must be a non-empty table")
+            continue
+        targets.append(_pack_target(ck, f"targets[{i}]", raw, close))
+    variants = _pack_variants(ck, data, [t["name"] for t in targets])
+    ck.raise_if_any()
+    return PackInfo(
+        name=name,
+        title=title,
+        source=source,
+        close_of_business=close,
+        calendar=calendar,
+        targets=targets,
+        variants=variants,
+        file=file,
+    )
+
+
+def _make_duration(kind: str, amount: float, close: time | None) -> Duration:
+    if kind == CLOSE_KIND:
+        assert close is not None
+        fraction = (close.hour * 60 + close.minute) / (24 * 60)
+        return Duration("working_days", int(amount) - 1 + fraction)
+    value: int | float = int(amount) if float(amount).is_integer() else amount
+    return Duration(kind, value)  # type: ignore[arg-type]
+
+
+def _target(entry: dict[str, Any], close: time | None) -> SlaTarget:
+    kind, amount = entry["duration"]
+    return SlaTarget(
+        entry["name"],
+        entry["start"],
+        entry["stop"],
+        _make_duration(kind, amount, close),
+        frozenset(Status(s) for s in entry["pause_in"]),
+        tuple(entry["warn_at"]),
+    )
+
+
+@cache
+def pack_info(name: str) -> PackInfo:
+    """The shipped pack ``name``, read and checked."""
+    if name not in PACKS:
+        raise InvalidInput.field("name", f"unknown policy pack {name!r}; known: {', '.join(PACKS)}")
+    path = resources.files("complaintflow.sla").joinpath("packs", f"{name}.toml")
+    return load_pack(path.read_text(encoding="utf-8"), f"complaintflow/sla/packs/{name}.toml")
+
+
+def pack_policy(
+    info: PackInfo, *, variant: str | None = None, close_of_business: time | None = None
+) -> SlaPolicy:
+    """The pack's policy, in one of its variants, with the close of business given."""
+    close = close_of_business or info.close_of_business
+    if close_of_business is not None and not isinstance(close_of_business, time):
+        raise InvalidInput.field("close_of_business", "must be a datetime.time")
+    overrides: dict[str, tuple[str, float]] = {}
+    name = info.name
+    if variant is not None:
+        if variant not in info.variants:
+            known = ", ".join(sorted(info.variants)) or "none"
+            raise InvalidInput.field(
+                "variant", f"pack {info.name!r} has no variant {variant!r}; its variants: {known}"
+            )
+        overrides = info.variants[variant]["durations"]
+        name = f"{info.name}/{variant}"
+    targets = []
+    for entry in info.targets:
+        if entry["name"] in overrides:
+            entry = {**entry, "duration": overrides[entry["name"]]}
+        targets.append(_target(entry, close))
+    return SlaPolicy(targets, name=name)
+
+
+def pack_calendar(info: PackInfo, *, years: list[int] | None = None) -> BusinessCalendar:
+    """The calendar the pack counts in: a bundled preset, public holidays from
+    the ``holidays`` package (``years``: the years to load, this year and the
+    next four when omitted), or weekends only in a time zone."""
+    spec = info.calendar
+    if "preset" in spec:
+        return BusinessCalendar.preset(spec["preset"])
+    if "holidays" in spec:
+        if years is None:
+            this = date.today().year
+            years = list(range(this - 1, this + 5))
+        return BusinessCalendar.from_holidays(
+            spec["holidays"], subdiv=spec.get("subdiv"), years=years, tz=spec.get("tz")
+        )
+    return BusinessCalendar(spec["tz"])
+
+
+def check_pack_file(path: str | Path) -> list[str]:
+    """The problems of a pack file as lines (empty when it is valid)."""
+    p = Path(path)
+    try:
+        load_pack(p.read_text(encoding="utf-8"), str(p))
+    except RuleFileError as e:
+        return [str(x) for x in e.problems]
+    except (OSError, UnicodeDecodeError) as e:
+        return [f"{p}: (top level): cannot read the file: {e}"]
+    return []

@@ -12,11 +12,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 from complaintflow._base import fast_copy, utc
+from complaintflow._sla_state import SlaState, TargetRecord, TargetReport, TargetStateName
+from complaintflow._status import TERMINAL_STATUSES
 from complaintflow.errors import ComplaintFlowError
 from complaintflow.sla._durations import Duration
 from complaintflow.sla._policy import SlaPolicy, SlaTarget
-from complaintflow.sla._state import SlaState, TargetRecord, TargetReport, TargetStateName
-from complaintflow.states import Status
 
 if TYPE_CHECKING:
     from complaintflow.models import Complaint, Event
@@ -27,7 +27,7 @@ _MET_BY_REOPEN: Final = frozenset({"acknowledge"})
 ``verifying``, past preliminary verification, so that target is met at once."""
 
 _CANCELLING: Final = frozenset({"reject", "withdraw"})
-_ENDED: Final = frozenset({Status.rejected, Status.withdrawn})
+_ENDED: Final = TERMINAL_STATUSES
 
 
 def _closed(
@@ -108,6 +108,15 @@ class SlaTracker:
                 r = records[i]
                 if r.name == event.data["target"] and key not in r.sent:
                     records[i] = r._replace(sent=(*r.sent, key))
+                    changed.add(i)
+            return self._done(after, state, records, changed)
+
+        ext = event.data.get("sla_extension")
+        if ext is not None:  # a justified extension: the target's duration grows
+            for i in current:
+                r = records[i]
+                if r.name == ext["target"] and r.live:
+                    records[i] = r._replace(amount=r.amount + ext["amount"])
                     changed.add(i)
             return self._done(after, state, records, changed)
 

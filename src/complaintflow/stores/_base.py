@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Final, NamedTuple, Protocol, runtime_checkable
 
+from complaintflow._status import Status
 from complaintflow.errors import ConcurrencyError
 from complaintflow.models import Complaint, Event, Notification
-from complaintflow.states import Status
 
 DEFAULT_LEASE: Final = timedelta(minutes=5)
 """How long a claimed notification is left to the worker that claimed it."""

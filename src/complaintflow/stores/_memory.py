@@ -9,9 +9,9 @@ from operator import itemgetter
 from typing import Any, Final
 
 from complaintflow._base import fast_from_dict, utc
+from complaintflow._status import OPEN_STATUSES, Status
 from complaintflow.errors import ConcurrencyError, NotFound
 from complaintflow.models import Complaint, Event, Notification
-from complaintflow.states import OPEN_STATUSES, Status
 from complaintflow.stores._base import (
     DEFAULT_LEASE,
     Save,

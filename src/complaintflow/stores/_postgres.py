@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
+from complaintflow._status import Status
 from complaintflow.errors import ConcurrencyError, NotFound, StoreError
 from complaintflow.models import Complaint, Event, Notification
-from complaintflow.states import Status
 from complaintflow.stores._base import (
     DEFAULT_LEASE,
     ParsedCache,

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
+from complaintflow._status import Status
 from complaintflow.errors import ConcurrencyError, NotFound, StoreError
 from complaintflow.models import Complaint, Event, Notification
-from complaintflow.states import Status
 from complaintflow.stores._base import (
     DEFAULT_LEASE,
     ParsedCache,

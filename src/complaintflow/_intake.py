@@ -1,0 +1,179 @@
+"""Receiving a complaint (guide §2, §3.2 step 1) and choosing its SLA policy:
+the draft, classification, screening and the ``submit`` event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Final
+
+import pluggy
+
+from complaintflow._base import fast_new
+from complaintflow._outbox import notification
+from complaintflow._status import Status
+from complaintflow.categories import CategoryRegistry
+from complaintflow.errors import PluginError
+from complaintflow.models import Classification, Complaint, Event, Flag, NewComplaint, Notification
+from complaintflow.rules import RuleSet
+from complaintflow.rules._screening import WARNING
+from complaintflow.sla import SlaPolicy
+
+_SUBMIT_FIELDS: Final = frozenset(
+    {
+        "id",
+        "channel",
+        "category",
+        "complainant",
+        "respondent",
+        "subject",
+        "description",
+        "evidence",
+        "order_id",
+        "received_at",
+        "flags",
+        "classification",
+    }
+)
+
+
+class Policies:
+    """The SLA policy of each complaint: a ``complaintflow_sla_policy`` hook,
+    the category's overrides, or the engine's policy."""
+
+    def __init__(
+        self, pm: pluggy.PluginManager, categories: CategoryRegistry, policy: SlaPolicy
+    ) -> None:
+        self._hook = pm.hook.complaintflow_sla_policy
+        self._hooked = bool(self._hook.get_hookimpls())
+        self._categories = categories
+        self.policy = policy
+
+    def for_complaint(self, c: Complaint) -> SlaPolicy:
+        chosen = self._hook(complaint=c) if self._hooked else None
+        if chosen is not None:
+            if not isinstance(chosen, SlaPolicy):
+                raise PluginError(
+                    f"a complaintflow_sla_policy hook returned {type(chosen).__name__}, "
+                    "not SlaPolicy"
+                )
+            return chosen
+        if c.category is not None and c.category in self._categories:
+            overrides = self._categories[c.category].sla_overrides
+            if overrides:
+                return self.policy.with_durations(overrides)
+        return self.policy
+
+    def change(self, before: Complaint, after: Complaint, event: Event) -> Event | None:
+        """A ``policy_changed`` event when ``event`` changed the policy in
+        force (a new category, or a hook's new answer)."""
+        if after.sla is None or (after.category == before.category and not self._hooked):
+            return None
+        data = self.for_complaint(after).to_data()
+        if data == after.sla.policy:
+            return None
+        return fast_new(
+            Event,
+            complaint_id=after.id,
+            seq=after.version + 1,
+            type="policy_changed",
+            at=event.at,
+            actor="system",
+            from_status=after.status,
+            to_status=after.status,
+            cycle=after.cycle,
+            data={"policy": data, "previous": after.sla.policy.get("name"), "cause": event.type},
+        )
+
+
+class Intake:
+    """Drafts, classifies and screens new complaints for one engine."""
+
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        categories: CategoryRegistry,
+        rules: RuleSet,
+        policies: Policies,
+    ) -> None:
+        self._pm = pm
+        self._categories = categories
+        self.rules = rules
+        self._policies = policies
+
+    def draft(self, new: NewComplaint, received: datetime) -> Complaint:
+        """The complaint as it would be, before classification and screening."""
+        if new.category is not None:
+            self._categories.require(new.category)
+        cid = new.id or uuid.uuid4().hex
+        fields = {**new.model_dump(), "id": cid, "received_at": received}
+        return Complaint.model_validate(
+            {**fields, "status": Status.received, "version": 0, "updated_at": received}
+        )
+
+    def classify(self, c: Complaint) -> Complaint:
+        """``c`` with a category when it had none and one can be found."""
+        if c.category is not None:
+            return c
+        chosen = self._pm.hook.complaintflow_classify(complaint=c)
+        if chosen is not None:
+            if chosen not in self._categories:
+                raise PluginError(
+                    f"a complaintflow_classify hook returned unknown category {chosen!r}"
+                )
+            found: Classification | None = Classification(
+                category=chosen, score=1.0, source="plugin"
+            )
+        else:
+            found = self.rules.classify(c).to_classification()
+        c = c.model_copy(update={"classification": found})
+        if found is not None and found.category is not None:
+            c = c.model_copy(update={"category": found.category})
+        return c
+
+    def screen(self, c: Complaint, store: Any) -> Complaint:
+        """``c`` with the flags of every screen (guide §2.3)."""
+        flags: list[Flag] = []
+        for answer in self._pm.hook.complaintflow_screen(
+            complaint=c, store=store, rules=self.rules
+        ):
+            for f in answer or ():
+                if not isinstance(f, Flag):
+                    raise PluginError(
+                        f"a complaintflow_screen hook returned {type(f).__name__}, not Flag"
+                    )
+                flags.append(f)
+        return c.model_copy(update={"flags": tuple(flags)}) if flags else c
+
+    def event(self, c: Complaint, actor: str) -> Event:
+        """The ``submit`` event: the complaint's facts and its SLA policy."""
+        data = {
+            "complaint": c.model_dump(mode="json", include=set(_SUBMIT_FIELDS)),
+            "policy": self._policies.for_complaint(c).to_data(),
+        }
+        return Event(
+            complaint_id=c.id,
+            seq=1,
+            type="submit",
+            at=c.received_at,
+            actor=actor,
+            from_status=None,
+            to_status=Status.received,
+            data=data,
+        )
+
+    @staticmethod
+    def warnings(c: Complaint, event: Event) -> list[Notification]:
+        """The complainant is warned before abuse is flagged (guide §2.3)."""
+        return [
+            notification(
+                c,
+                event.seq,
+                "screening_warning",
+                c.complainant.id,
+                "complainant",
+                event.at,
+                {"reason": f.reason},
+            )
+            for f in [f for f in c.flags if f.kind == WARNING][:1]
+        ]

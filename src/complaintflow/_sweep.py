@@ -1,0 +1,93 @@
+"""SLA sweeps: the warnings and breaches due on a complaint, as events and
+notifications to save, with the alerts to announce."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from complaintflow._base import fast_new, utc
+from complaintflow._outbox import notification
+from complaintflow.models import Complaint, Event, Notification
+from complaintflow.sla import SlaAlert
+
+
+@dataclass(slots=True)
+class SweepPlan:
+    """What a sweep saves for one complaint."""
+
+    before: Complaint
+    """The complaint as loaded (its version is the expected one)."""
+    after: Complaint
+    events: list[Event] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    alerts: list[SlaAlert] = field(default_factory=list)
+
+
+def _alert_due(key: str, due: datetime, now: datetime) -> bool:
+    """Whether an alert is due by ``now``: a breach only once the deadline
+    has passed (a stop exactly at the deadline is met)."""
+    if key == "breach":
+        return utc(due) < utc(now)
+    return utc(due) <= utc(now)
+
+
+def plan(
+    c: Complaint, now: datetime, apply: Callable[[Complaint, Event], Complaint]
+) -> SweepPlan | None:
+    """The alerts due on ``c`` by ``now``; ``None`` when nothing is due.
+    ``apply`` applies an event (reducer and SLA tracker)."""
+    if c.sla is None:
+        return None
+    at = max(now, c.updated_at, key=utc)
+    p = SweepPlan(before=c, after=c)
+    names = [r.name for r in c.sla.targets if r.cycle == c.cycle and r.live]
+    for name in names:
+        while True:
+            assert p.after.sla is not None
+            r = next(x for x in p.after.sla.targets if x.cycle == c.cycle and x.name == name)
+            key, due = r.next_alert(), r.next_alert_at
+            if key is None or due is None or not _alert_due(key, due, now):
+                break
+            breach = key == "breach"
+            alert = SlaAlert(
+                complaint_id=c.id,
+                target=r.name,
+                cycle=r.cycle,
+                kind="breach" if breach else "warning",
+                threshold=None if breach else float(key.split(":", 1)[1]),
+                due_at=due,
+                deadline=r.deadline,
+                detected_at=now,
+                handler=c.handler,
+            )
+            event = fast_new(
+                Event,
+                complaint_id=c.id,
+                seq=p.after.version + 1,
+                type="sla_breach" if breach else "sla_warning",
+                at=at,
+                actor="system",
+                from_status=p.after.status,
+                to_status=p.after.status,
+                cycle=p.after.cycle,
+                data={
+                    "target": r.name,
+                    "key": key,
+                    "threshold": alert.threshold,
+                    "due_at": due.isoformat(),
+                    "deadline": None if r.deadline is None else r.deadline.isoformat(),
+                },
+            )
+            p.after = apply(p.after, event)
+            p.events.append(event)
+            p.alerts.append(alert)
+    if not p.events:
+        return None
+    # to the handler, or to whoever watches the "handlers" queue
+    p.notifications = [
+        notification(c, e.seq, e.type, c.handler or "handlers", "handler", at, e.data)
+        for e in p.events
+    ]
+    return p
