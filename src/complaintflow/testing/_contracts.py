@@ -343,9 +343,12 @@ def check_category_plugin(
     for cat in cats:
         _check_category(cat, policy, cal)
     clock = FakeClock(_T0)
-    engine = Engine(
-        clock=clock, plugins=[plugin], policy=policy, calendar=cal, load_entry_points=False
-    )
+    engine = Engine(clock=clock, policy=policy, calendar=cal, load_entry_points=False)
+    if not all(engine.categories.get(cat.id) == cat for cat in cats):
+        # the built-in categories come with every engine; others need the plugin
+        engine = Engine(
+            clock=clock, plugins=[plugin], policy=policy, calendar=cal, load_entry_points=False
+        )
     for cat in cats:
         if engine.categories.get(cat.id) != cat:
             raise _fail(

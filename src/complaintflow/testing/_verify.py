@@ -276,6 +276,39 @@ def _check_extension(ext: _Extended, case: DeadlineCase) -> None:
         )
 
 
+def _sweep_extension(old: BusinessCalendar, new: BusinessCalendar) -> None:
+    """The extension keeps the old calendar's zone, weekmask and hours, and
+    every day inside the old data is what it was; a day that changed is shown
+    by the working-day deadline across it."""
+    for name in ("tz", "weekmask", "business_hours", "valid_from"):
+        before, after = getattr(old, name, None), getattr(new, name, None)
+        if before != after:
+            raise _Violation(
+                "extending a calendar never moves a deadline that lies wholly inside its old data",
+                f"the extended calendar changes {name} from {before!r} to {after!r}",
+                {name: str(after)},
+            )
+    lo, hi = getattr(old, "valid_from", None), getattr(old, "valid_until", None)
+    changed = sorted(
+        d
+        for d in (old.holidays ^ new.holidays) | (old.workdays ^ new.workdays)
+        if (lo is None or d > lo) and (hi is None or d < hi)
+    )
+    for day in changed:
+        if old.is_working_day(day) != new.is_working_day(day):
+            start = datetime.combine(day - timedelta(days=1), time(12), old.tz)
+            one = Duration("working_days", 1)
+            raise _Violation(
+                "extending a calendar never moves a deadline that lies wholly inside its old data",
+                f"{day} ({day:%A}) is {'' if old.is_working_day(day) else 'not '}a working day "
+                f"in the old calendar and {'' if new.is_working_day(day) else 'not '}in the "
+                f"extended one: working_days(1) from {_when(start)} ends "
+                f"{_when(old.add(start, one))} in the old, {_when(new.add(start, one))} in the "
+                "extended",
+                {"day": str(day)},
+            )
+
+
 def verify_calendar(
     calendar: BusinessCalendar,
     *,
@@ -318,6 +351,12 @@ def verify_calendar(
         n,
     )
     if extended is not None:
+        try:
+            _sweep_extension(calendar, extended)
+        except _Violation as v:
+            raise ConformanceError(
+                "calendar extension", v.prop, v.explanation, v.counterexample
+            ) from None
         ext = _Extended(calendar, extended)
         _run(
             "calendar extension",

@@ -66,9 +66,7 @@ def complaintflow_clock(request: pytest.FixtureRequest) -> FakeClock:
 
 
 @pytest.fixture
-def complaintflow_engine(
-    request: pytest.FixtureRequest, complaintflow_clock: FakeClock
-) -> Engine:
+def complaintflow_engine(request: pytest.FixtureRequest, complaintflow_clock: FakeClock) -> Engine:
     """An engine on a memory store, driven by ``complaintflow_clock``,
     without entry-point plugins; the ``complaintflow`` marker sets its
     ``calendar``, ``policy`` and ``plugins``."""
