@@ -125,6 +125,7 @@ def check_notifier(
     delivered: Callable[[Any], Sequence[str]],
     *,
     category: Category | None = None,
+    plugins: Sequence[object] = (),
 ) -> None:
     """Run the notifier contract; raise :class:`ConformanceError` on the
     first broken property.
@@ -136,6 +137,8 @@ def check_notifier(
     :param delivered: the idempotency keys a notifier has really sent, in
         order, one entry per send.
     :param category: the category the test complaint has (``goods``).
+    :param plugins: other plugins every engine of the contract carries (the
+        plugin that registers ``category``, policy hooks, ...).
 
     The properties: every notification of a complaint's life is delivered;
     a notification handed over twice (two workers, a lost acknowledgement:
@@ -150,7 +153,7 @@ def check_notifier(
     # every notification, once
     clock = FakeClock(_T0)
     notifier = make_notifier(0)
-    engine = Engine(clock=clock, plugins=[notifier], load_entry_points=False)
+    engine = Engine(clock=clock, plugins=[*plugins, notifier], load_entry_points=False)
     c, _ = _drive(engine, clock, cat)
     outbox = engine.store.notifications(c.id)  # type: ignore[attr-defined]
     sent = list(delivered(notifier))
@@ -183,9 +186,11 @@ def check_notifier(
     clock = FakeClock(_T0)
     flaky = make_notifier(2)
     backoff = timedelta(minutes=1)
-    engine = Engine(clock=clock, plugins=[flaky], load_entry_points=False, retry_backoff=backoff)
+    engine = Engine(
+        clock=clock, plugins=[*plugins, flaky], load_entry_points=False, retry_backoff=backoff
+    )
     plain_clock = FakeClock(_T0)
-    plain = Engine(clock=plain_clock, load_entry_points=False)
+    plain = Engine(clock=plain_clock, plugins=plugins, load_entry_points=False)
     c, applied = _drive(engine, clock, cat)
     _, expected = _drive(plain, plain_clock, cat)
     for (kind, got), (_, want) in zip(applied, expected, strict=True):
@@ -236,6 +241,7 @@ class NotifierContract:
     :meth:`make_notifier` and :meth:`delivered` (see :func:`check_notifier`)."""
 
     category: Category | None = None
+    plugins: Sequence[object] = ()
 
     def make_notifier(self, failures: int) -> Any:
         """A fresh notifier whose transport fails its first ``failures`` sends
@@ -247,7 +253,9 @@ class NotifierContract:
         raise NotImplementedError
 
     def test_notifier_contract(self) -> None:
-        check_notifier(self.make_notifier, self.delivered, category=self.category)
+        check_notifier(
+            self.make_notifier, self.delivered, category=self.category, plugins=self.plugins
+        )
 
 
 # -- category plugins ------------------------------------------------------------------

@@ -79,13 +79,18 @@ class WorkflowMachine(RuleBasedStateMachine):
     """Random commands by random actors against a host's engine.
 
     Subclass it, override :meth:`make_engine` (and :meth:`authorized` if
-    the host's plugins change who may do what), and collect its ``TestCase``::
+    the host's plugins change who may do what), and collect its ``TestCase``
+    in a pytest module (``TestMyWorkflow = MyWorkflow.TestCase``) or run it:
 
-        class MyWorkflow(WorkflowMachine):
-            def make_engine(self, clock):
-                return cf.Engine(clock=clock, store=my_store(), plugins=[...])
-
-        TestMyWorkflow = MyWorkflow.TestCase
+    >>> import complaintflow as cf
+    >>> from hypothesis import settings
+    >>> from hypothesis.stateful import run_state_machine_as_test
+    >>> class MyWorkflow(WorkflowMachine):
+    ...     def make_engine(self, clock):
+    ...         return cf.Engine(clock=clock, calendar=cf.BusinessCalendar.preset("CN"),
+    ...                          load_entry_points=False)
+    >>> run_state_machine_as_test(
+    ...     MyWorkflow, settings=settings(max_examples=3, stateful_step_count=5, deadline=None))
 
     Checked after every command: an error is a ``ComplaintFlowError`` and
     leaves the complaint and its trail as they were; a command that succeeds
