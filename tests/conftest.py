@@ -7,6 +7,9 @@ import complaintflow as cf
 from complaintflow.testing import FakeClock
 from flow_helpers import T0
 
+# the kit's pytest plugin is opt-in: the library's own suite opts in here
+pytest_plugins = ["complaintflow.testing.pytest_plugin"]
+
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
     "ci",

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -102,3 +107,110 @@ def test_fake_clock_advances_real_time_across_dst() -> None:
     after = clock.advance(hours=1)
     assert after.astimezone(UTC) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     assert (after.hour, after.minute) == (2, 30)
+
+
+@pytest.mark.complaintflow(calendar=cf.BusinessCalendar.preset("CN"))
+def test_unanswered_complaint_breaches(
+    complaintflow_engine: cf.Engine, complaintflow_clock: FakeClock
+) -> None:
+    # docs/testing.md, "The pytest plugin (opt-in)"
+    c = complaintflow_engine.submit(
+        cf.NewComplaint(channel="web", category="goods", complainant=cf.Party(id="u"), subject="s"),
+        actor=cf.Actor.system(),
+    )
+    complaintflow_clock.advance(hours=25)
+    assert complaintflow_engine.sla(c.id)["preliminary_verification"].state == "breached"
+    assert complaintflow_engine.calendar.tz.key == "Asia/Shanghai"
+
+
+SHANGHAI_NOON = datetime(2026, 2, 27, 12, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Friday
+
+
+@pytest.mark.complaintflow(
+    calendar=cf.BusinessCalendar.preset("CN"),
+    policy=cf.SlaPolicy(
+        [cf.SlaTarget("first_reply", "receipt", "acknowledge", cf.working_days(1))], name="wd"
+    ),
+    start=SHANGHAI_NOON,
+)
+def test_the_marker_sets_calendar_policy_and_start(
+    complaintflow_engine: cf.Engine, complaintflow_clock: FakeClock
+) -> None:
+    assert complaintflow_clock() == SHANGHAI_NOON
+    c = complaintflow_engine.submit(
+        cf.NewComplaint(channel="web", category="goods", complainant=cf.Party(id="u"), subject="s"),
+        actor=cf.Actor.system(),
+    )
+    # received Fri 02-27; Sat 02-28 is a 2026 Spring Festival makeup working
+    # day, so one working day ends at 24:00 of Saturday
+    assert complaintflow_engine.sla(c.id)["first_reply"].deadline == datetime(
+        2026, 3, 1, tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+
+
+@pytest.mark.complaintflow(colour="red")
+def test_the_marker_refuses_unknown_arguments(request: pytest.FixtureRequest) -> None:
+    with pytest.raises(cf.InvalidInput, match=r"unknown marker arguments \['colour'\]"):
+        request.getfixturevalue("complaintflow_engine")
+
+
+@pytest.mark.complaintflow("CN")
+def test_the_marker_takes_keywords_only(request: pytest.FixtureRequest) -> None:
+    with pytest.raises(cf.InvalidInput, match="keyword arguments only"):
+        request.getfixturevalue("complaintflow_clock")
+
+
+HOST_TEST = """
+import sys
+
+def test_nothing_of_complaintflow_is_loaded(request):
+    assert not [m for m in sys.modules if m.split(".")[0] == "complaintflow"]
+    assert "complaintflow_engine" not in request.fixturenames
+    assert request.config.pluginmanager.get_plugin("complaintflow.testing.pytest_plugin") is None
+"""
+
+OPTED_IN = """
+import complaintflow as cf
+
+def test_fixtures(complaintflow_engine, complaintflow_clock):
+    assert isinstance(complaintflow_engine, cf.Engine)
+"""
+
+
+def _pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_plugin_stays_out_of_runs_that_did_not_ask(tmp_path: Path) -> None:
+    (tmp_path / "test_host.py").write_text(HOST_TEST)
+    done = _pytest_in(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_hosts_opt_in_with_a_conftest_or_dash_p(tmp_path: Path) -> None:
+    (tmp_path / "test_host.py").write_text(OPTED_IN)
+    done = _pytest_in(tmp_path)
+    assert done.returncode != 0
+    assert "fixture 'complaintflow_engine' not found" in done.stdout
+    done = _pytest_in(tmp_path, "-p", "complaintflow.testing.pytest_plugin")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["complaintflow.testing.pytest_plugin"]\n'
+    )
+    done = _pytest_in(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_testing_package_loads_the_kit_lazily() -> None:
+    import complaintflow.testing as kit
+
+    assert kit.verify_calendar.__module__ == "complaintflow.testing._verify"
+    with pytest.raises(AttributeError, match="no attribute 'StoreContractX'"):
+        kit.StoreContractX  # noqa: B018

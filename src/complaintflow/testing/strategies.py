@@ -1,33 +1,50 @@
 """Hypothesis strategies for property-testing SLA math and workflows.
 
 Hosts use them to check their own calendars and policies the way the
-library checks itself::
+library checks itself. The composite strategies draw inputs that fit each
+other: :func:`deadline_cases` never pairs ``business_hours(...)`` with a
+calendar without opening hours, :func:`complaint_histories` draws only
+commands the engine accepts, :func:`calendar_extensions` draws a calendar
+and a later version of it.
 
-    from hypothesis import given
-    from complaintflow.testing import strategies as cst
+>>> from datetime import UTC
+>>> from hypothesis import given, settings
+>>> from complaintflow.testing import strategies as cst
+>>> @settings(max_examples=25, database=None)
+... @given(case=cst.deadline_cases())
+... def test_deadline_after_start(case):
+...     # compare instants: datetimes of one zone compare by wall time
+...     assert case.deadline().astimezone(UTC) >= case.start.astimezone(UTC)
+>>> test_deadline_after_start()
 
-    @given(cal=cst.calendars(), start=cst.aware_datetimes(), d=cst.durations())
-    def test_deadline_after_start(cal, start, d):
-        assert cal.add(start, d) >= start
+The lower-level strategies (:func:`calendars`, :func:`durations`, ...) fit
+together when told so: ``durations(kinds=...)`` without ``business_hours``
+for calendars drawn with ``with_business_hours=False``.
 
 Needs the ``hypothesis`` package.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo, available_timezones
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from complaintflow.commands import (
     Acknowledge,
+    Assign,
     Classify,
     Command,
     Decide,
+    Escalate,
     Execute,
     FollowUp,
+    Note,
     ProvideInfo,
     RecordStep,
     Reject,
@@ -35,7 +52,8 @@ from complaintflow.commands import (
     RequestInfo,
     Withdraw,
 )
-from complaintflow.models import Actor
+from complaintflow.errors import CalendarRangeError, InvalidInput
+from complaintflow.models import Actor, NewComplaint, Party
 from complaintflow.sla import (
     BusinessCalendar,
     Duration,
@@ -45,12 +63,24 @@ from complaintflow.sla import (
     working_days,
 )
 
+if TYPE_CHECKING:
+    from complaintflow.categories import Category
+    from complaintflow.engine import Engine
+    from complaintflow.models import Complaint
+    from complaintflow.sla._policy import SlaPolicy
+
 __all__ = [
     "DST_ZONES",
+    "CalendarExtension",
+    "DeadlineCase",
+    "History",
     "aware_datetimes",
     "business_hours_specs",
+    "calendar_extensions",
     "calendars",
     "commands",
+    "complaint_histories",
+    "deadline_cases",
     "durations",
     "pause_sets",
     "timezones",
@@ -232,3 +262,351 @@ def commands(
         st.builds(Withdraw, actor=who, reason=text),
         st.builds(Reopen, actor=who, reason=text),
     )
+
+
+# -- composite problems ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineCase:
+    """One SLA problem whose parts fit each other: a calendar, a start, a
+    duration the calendar can count and closed pauses after the start."""
+
+    calendar: BusinessCalendar
+    start: datetime
+    duration: Duration
+    pauses: tuple[tuple[datetime, datetime], ...] = ()
+
+    def deadline(self) -> datetime:
+        """``calendar.add(start, duration, pauses)``."""
+        return self.calendar.add(self.start, self.duration, list(self.pauses))
+
+    def __repr__(self) -> str:
+        pauses = ", ".join(f"{a.isoformat()}..{b.isoformat()}" for a, b in self.pauses)
+        return (
+            f"DeadlineCase({self.calendar!r}, start={self.start.isoformat()}, "
+            f"duration={self.duration}, pauses=[{pauses}])"
+        )
+
+
+def _window(calendar: BusinessCalendar) -> tuple[datetime, datetime]:
+    """Naive wall-clock bounds for starts: inside the calendar's data, a
+    margin from its edges; 2020..2026 when unbounded."""
+    lo = calendar.valid_from or date(2020, 1, 1)
+    hi = calendar.valid_until or date(2026, 12, 31)
+    first = datetime.combine(lo + timedelta(days=1), time())
+    last = datetime.combine(max(lo + timedelta(days=1), hi - timedelta(days=90)), time(23, 59))
+    return first, last
+
+
+def _starts(calendar: BusinessCalendar) -> st.SearchStrategy[datetime]:
+    """Starts anywhere in the window, and starts near the calendar's own
+    holidays and makeup days (where calendars go wrong)."""
+    first, last = _window(calendar)
+    anywhere = aware_datetimes(tz=calendar.tz, min_value=first, max_value=last)
+    special = sorted(
+        d
+        for d in calendar.holidays | calendar.workdays
+        if first.date() <= d - timedelta(days=3) and d <= last.date()
+    )
+    if not special:
+        return anywhere
+    near = st.tuples(
+        st.sampled_from(special),
+        st.integers(-3, 1),
+        st.times(),
+        st.sampled_from([0, 1]),
+    ).map(
+        lambda p: datetime.combine(p[0] + timedelta(days=p[1]), p[2], calendar.tz).replace(
+            fold=p[3]
+        )
+    )
+    return st.one_of(anywhere, near)
+
+
+def _policy_durations(policy: SlaPolicy, calendar: BusinessCalendar | None) -> list[Duration]:
+    found = [t.duration for t in policy]
+    if calendar is not None and calendar.business_hours is None:
+        found = [d for d in found if d.kind != "business_hours"]
+    return found
+
+
+@st.composite
+def deadline_cases(
+    draw: st.DrawFn,
+    calendar: BusinessCalendar | None = None,
+    policy: SlaPolicy | None = None,
+    *,
+    max_pauses: int = 3,
+) -> DeadlineCase:
+    """A :class:`DeadlineCase` that can be computed: the host's ``calendar``
+    (or a drawn one), a start inside its data (often near its holidays and
+    makeup days), a duration it can count (``business_hours`` only when it
+    has opening hours; the targets' durations of ``policy`` when given) and
+    up to ``max_pauses`` closed pauses after the start. Cases whose deadline
+    would leave the calendar's data are not drawn."""
+    if calendar is not None and not hasattr(calendar, "add"):
+        raise InvalidInput.field("calendar", "must be a BusinessCalendar (or wrap one) or None")
+    needs_hours = policy is not None and any(t.duration.kind == "business_hours" for t in policy)
+    cal = calendar or draw(calendars(with_business_hours=True if needs_hours else None))
+    if policy is not None:
+        options = _policy_durations(policy, cal)
+        if not options:
+            raise InvalidInput.field(
+                "policy", "has no target the calendar can count (business hours without hours)"
+            )
+        duration = draw(st.sampled_from(options))
+    else:
+        kinds = ("hours", "working_days", "calendar_days") + (
+            ("business_hours",) if cal.business_hours else ()
+        )
+        duration = draw(durations(kinds=kinds, max_hours=80, max_days=20))
+    start = draw(_starts(cal))
+    pauses = draw(pause_sets(start, max_pauses=max_pauses, span=timedelta(days=10)))
+    case = DeadlineCase(cal, start, duration, tuple(pauses))
+    try:
+        case.deadline()
+    except CalendarRangeError:
+        assume(False)
+    except Exception:  # any other error is for the property checks to report
+        pass
+    return case
+
+
+class CalendarExtension(NamedTuple):
+    """A calendar and a later version of it: the same data up to
+    ``old.valid_until``, more holidays and makeup days after it."""
+
+    old: BusinessCalendar
+    new: BusinessCalendar
+
+
+def _extend(
+    old: BusinessCalendar, until: date, holidays: list[date], workdays: list[date]
+) -> BusinessCalendar:
+    return BusinessCalendar(
+        old.tz,
+        weekmask=old.weekmask,
+        holidays=old.holidays | set(holidays),
+        workdays=old.workdays | set(workdays),
+        business_hours=old.business_hours,
+        valid_from=old.valid_from,
+        valid_until=until,
+    )
+
+
+@st.composite
+def calendar_extensions(
+    draw: st.DrawFn, calendar: BusinessCalendar | None = None, *, years: int = 2
+) -> CalendarExtension:
+    """The host's bounded ``calendar`` (or a drawn one, cut at a drawn
+    ``valid_until``) and a version extended by up to ``years`` years of new
+    holidays and makeup days."""
+    if calendar is None:
+        drawn = draw(calendars(years=range(2020, 2024)))
+        cut = draw(st.dates(date(2021, 1, 1), date(2023, 12, 31)))
+        calendar = BusinessCalendar(
+            drawn.tz,
+            weekmask=drawn.weekmask,
+            holidays={d for d in drawn.holidays if d <= cut},
+            workdays={d for d in drawn.workdays if d <= cut},
+            business_hours=drawn.business_hours,
+            valid_from=date(2020, 1, 1),
+            valid_until=cut,
+        )
+    elif not isinstance(calendar, BusinessCalendar):
+        raise InvalidInput.field("calendar", "must be a BusinessCalendar or None")
+    if calendar.valid_until is None:
+        raise InvalidInput.field(
+            "calendar", "has no valid_until: only a bounded calendar can be extended"
+        )
+    until = calendar.valid_until
+    new_until = until.replace(year=until.year + years) if until.year + years <= 9999 else until
+    assume(new_until > until)
+    days = st.dates(until + timedelta(days=1), new_until)
+    holidays = draw(st.lists(days, max_size=20, unique=True))
+    workdays = draw(
+        st.lists(days, max_size=6, unique=True).map(lambda ds: [d for d in ds if d not in holidays])
+    )
+    return CalendarExtension(calendar, _extend(calendar, new_until, holidays, workdays))
+
+
+# -- complaint histories ----------------------------------------------------------
+
+_COMPLAINANT = Actor(id="u-1", roles=frozenset({"complainant"}))
+_RESPONDENT = Actor(id="shop-9", roles=frozenset({"respondent"}))
+_HANDLER = Actor(id="handler-1", roles=frozenset({"handler"}))
+_SUPERVISOR = Actor(id="supervisor-1", roles=frozenset({"supervisor"}))
+_STAFF = (_HANDLER, _SUPERVISOR, Actor.system())
+_REOPEN_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class History:
+    """A complaint's whole life as the engine should accept it: the new
+    complaint, who submitted it, and the commands (each with its ``actor``
+    and ``at``) in order."""
+
+    new: NewComplaint
+    submitter: Actor
+    commands: tuple[Command, ...] = field(default=())
+
+    def run(self, engine: Engine) -> Complaint:
+        """Submit and apply every command; the complaint after the last."""
+        c = engine.submit(self.new, actor=self.submitter)
+        for command in self.commands:
+            c = engine.handle(c.id, command)
+        return c
+
+    def __repr__(self) -> str:
+        steps = ", ".join(f"{c.type}@{c.actor.id}" for c in self.commands)
+        return f"History({self.new.category}: submit@{self.submitter.id}, {steps})"
+
+
+def _longest(policy: SlaPolicy | None) -> timedelta:
+    if policy is None or not len(policy):
+        return timedelta(days=2)
+    return max(
+        t.duration.measure * (2 if t.duration.counts_days else 1) for t in policy
+    ) or timedelta(hours=1)
+
+
+@st.composite
+def complaint_histories(
+    draw: st.DrawFn,
+    policy: SlaPolicy | None = None,
+    categories: Sequence[Category] | None = None,
+    *,
+    max_commands: int = 20,
+    start: datetime | None = None,
+) -> History:
+    """Valid histories: a complaint of one of ``categories`` (the built-in
+    five by default) taken along the guide's flow by actors allowed to, with
+    information requests, notes, assignments, escalations, rejections,
+    withdrawals and reopens on the way, at increasing times with gaps up to
+    about twice ``policy``'s longest target (so some deadlines are met and
+    some breached). Needs an engine that knows the categories and keeps the
+    built-in role table."""
+    from complaintflow.categories import BUILTIN_CATEGORIES
+
+    cats = tuple(categories) if categories is not None else BUILTIN_CATEGORIES
+    if not cats:
+        raise InvalidInput.field("categories", "must name at least one category")
+    longest = _longest(policy)
+    cat = draw(st.sampled_from(cats))
+    by_id = {c.id: c for c in cats}
+    t = start or draw(
+        aware_datetimes(
+            tz=ZoneInfo("Asia/Shanghai"),
+            min_value=datetime(2024, 1, 1),
+            max_value=datetime(2026, 6, 30),
+        )
+    )
+    new = NewComplaint(
+        channel=draw(st.sampled_from(["web", "app", "phone"])),
+        category=cat.id,
+        complainant=Party(id=_COMPLAINANT.id, name="Li Hua", contact="+86 138 0000 0000"),
+        respondent=Party(id=_RESPONDENT.id, kind="merchant"),
+        subject="A complaint drawn by complaint_histories",
+        received_at=t,
+    )
+    status, prior, asked = "received", "", ""
+    steps: set[str] = set()
+    satisfied: bool | None = None
+    closed_at = t
+    out: list[Command] = []
+    text = st.sampled_from(["Checked.", "See the attached receipt.", "原因见附件。"])
+    staff = st.sampled_from(_STAFF)
+    gap = st.one_of(
+        st.integers(1, 600).map(lambda m: timedelta(minutes=m)),
+        st.floats(0.0, 1.0).map(lambda f: max(longest * f, timedelta(seconds=1))),
+    )
+    for _ in range(draw(st.integers(0, max_commands))):
+        if status in ("rejected", "withdrawn"):
+            break
+        t = (t.astimezone(UTC) + draw(gap)).astimezone(t.tzinfo)
+        options: list[str] = ["note", "assign", "escalate"]
+        progress = {
+            "received": ["acknowledge"] * 6 + ["reject"],
+            "verifying": ["classify"] * 4 + ["record_step"] * 2 + ["reject"],
+            "classified": ["record_step"] * 4
+            + (["decide"] * 6 if cat.required_steps <= steps else []),
+            "decided": ["execute"] * 6 + ["record_step"],
+            "executed": ["follow_up"] * 6 + ["record_step"],
+            "awaiting_info": ["provide_info"] * 8,
+        }
+        if status == "closed":
+            if satisfied is False and t - closed_at > _REOPEN_WINDOW:
+                t = closed_at + timedelta(days=1)
+            options = ["reopen"] if satisfied is False else []
+            if not options:
+                break
+        else:
+            options += progress[status]
+            options += [] if status == "awaiting_info" else ["request_info"] * 2
+            if draw(st.sampled_from([False] * 19 + [True])):  # rarely: a withdrawal
+                options = ["withdraw"]
+            if status in ("verifying", "classified", "decided", "executed") and not cat.steps:
+                options = [o for o in options if o != "record_step"]
+        kind = draw(st.sampled_from(options))
+        actor: Actor = draw(staff)
+        cmd: Command
+        if kind == "acknowledge":
+            cmd, status = Acknowledge(actor=actor, at=t), "verifying"
+        elif kind == "classify":
+            cat = draw(st.sampled_from([cat, *cats]))
+            steps &= {s.id for s in cat.steps}
+            cmd, status = Classify(actor=actor, at=t, category=cat.id), "classified"
+        elif kind == "record_step":
+            missing = sorted({s.id for s in cat.steps} - steps)
+            sid = draw(
+                st.sampled_from(
+                    sorted(cat.required_steps - steps) or missing or [s.id for s in cat.steps]
+                )
+            )
+            spec = by_id[cat.id].step(sid)
+            data = {k: draw(st.sampled_from(v)) for k, v in (spec.fields if spec else {}).items()}
+            steps.add(sid)
+            cmd = RecordStep(actor=actor, at=t, step=sid, data=data)
+        elif kind == "decide":
+            shift = draw(st.none() | st.integers(0, 48).map(lambda h: timedelta(hours=h)))
+            cmd = Decide(
+                actor=actor,
+                at=t,
+                outcome=draw(st.sampled_from(["upheld", "partially_upheld", "not_upheld"])),
+                basis=draw(text),
+                effective_at=None if shift is None else t + shift,
+            )
+            status = "decided"
+        elif kind == "execute":
+            cmd, status = Execute(actor=actor, at=t), "executed"
+        elif kind == "follow_up":
+            satisfied, closed_at = draw(st.booleans()), t
+            cmd, status = FollowUp(actor=actor, at=t, satisfied=satisfied), "closed"
+        elif kind == "reject":
+            reason = draw(st.sampled_from(["incomplete", "malicious", "out_of_scope"]))
+            cmd = Reject(actor=actor, at=t, reason=reason, statement=draw(text))
+            status = "rejected"
+        elif kind == "withdraw":
+            actor = draw(st.sampled_from([_COMPLAINANT, *_STAFF]))
+            cmd, status = Withdraw(actor=actor, at=t, reason=draw(text)), "withdrawn"
+        elif kind == "request_info":
+            party = draw(st.sampled_from(["complainant", "respondent"]))
+            cmd = RequestInfo(actor=actor, at=t, party=party, question=draw(text))
+            status, prior, asked = "awaiting_info", status, party
+        elif kind == "provide_info":
+            own = _COMPLAINANT if asked == "complainant" else _RESPONDENT
+            actor = draw(st.sampled_from([own, own, *_STAFF]))
+            cmd, status = ProvideInfo(actor=actor, at=t, info=draw(text)), prior
+        elif kind == "reopen":
+            actor = draw(st.sampled_from([_COMPLAINANT, _SUPERVISOR]))
+            cmd, status = Reopen(actor=actor, at=t, reason=draw(text)), "verifying"
+            steps, satisfied = set(), None
+        elif kind == "assign":
+            cmd = Assign(actor=actor, at=t, handler=draw(st.sampled_from(["h-2", "h-3"])))
+        elif kind == "escalate":
+            cmd = Escalate(actor=actor, at=t, reason=draw(text))
+        else:
+            cmd = Note(actor=actor, at=t, text=draw(text))
+        out.append(cmd)
+    return History(new, _COMPLAINANT, tuple(out))
