@@ -6,7 +6,9 @@
 ['after_sales', 'goods', 'service', 'transaction_dispute', 'violation']
 """
 
+from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
+from complaintflow._worker import Worker, WorkerHealth, run_worker
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
 from complaintflow.commands import (
     Acknowledge,
@@ -98,6 +100,8 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "MemoryStore",
+    "Message",
+    "Messages",
     "Metrics",
     "NewComplaint",
     "NotFound",
@@ -124,11 +128,15 @@ __all__ = [
     "TargetMetrics",
     "TargetReport",
     "Withdraw",
+    "Worker",
+    "WorkerHealth",
     "__version__",
     "business_hours",
     "calendar_days",
     "hookimpl",
     "hours",
     "parse_command",
+    "render_notification",
+    "run_worker",
     "working_days",
 ]
