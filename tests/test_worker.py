@@ -438,3 +438,65 @@ def test_several_workers_on_postgres_share_the_work_without_duplicates(tmp_path:
     finally:
         store.close()
         _drop(schema)
+
+
+# -- the command in-process ----------------------------------------------------------
+
+
+def test_worker_command_once_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from complaintflow.cli import main
+
+    db = tmp_path / "w.sqlite3"
+    notify = tmp_path / "sent.txt"
+    monkeypatch.setenv("CF_TEST_NOTIFY_FILE", str(notify))
+    store = SQLiteStore(db)
+    _seed(store, untouched=1, acknowledged=1)
+    args = ["worker", "--store", f"sqlite:{db}", "--once", "--no-entry-points", "--quiet"]
+    assert main([*args, "--plugin", "worker_plugin:FileNotifier", "--calendar", "CN"]) == 0
+    assert len(_lines(notify)) == len(store.notifications())
+    assert main([*args, "--calendar", "Asia/Shanghai", "--max-attempts", "2"]) == 0
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--store", "mysql://x"],
+        ["--store", "w.db", "--plugin", "no_such_module_x"],
+        ["--store", "w.db", "--calendar", "Mars/Olympus"],
+    ],
+)
+def test_worker_command_bad_input_exits_2(
+    bad: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from complaintflow.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["worker", "--once", "--no-entry-points", *bad]) == 2
+    assert "complaintflow worker: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "bad", [["--interval", "-1"], ["--max-attempts", "0"], ["--interval", "x"]]
+)
+def test_worker_command_bad_numbers_are_usage_errors(bad: list[str]) -> None:
+    from complaintflow.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["worker", "--store", "memory:", *bad])
+    assert e.value.code == 2
+
+
+def test_a_failed_round_with_once_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from complaintflow import _cli_worker
+    from complaintflow.cli import main
+
+    class Broken(cf.MemoryStore):
+        def due(self, before: datetime, *, limit: int = 1000) -> list[cf.Complaint]:
+            raise cf.StoreError("database is down")
+
+    monkeypatch.setattr(_cli_worker, "open_store", lambda url, schema: Broken())
+    assert main(["worker", "--store", "memory:", "--once", "--no-entry-points"]) == 1
