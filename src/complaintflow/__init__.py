@@ -8,6 +8,8 @@
 
 from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
+from complaintflow._roles import check_roles
+from complaintflow._version import __version__
 from complaintflow._worker import Worker, WorkerHealth, run_worker
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
 from complaintflow.commands import (
@@ -66,8 +68,6 @@ from complaintflow.sla._policy import GUIDE_POLICY, SlaPolicy, SlaTarget
 from complaintflow.sla._state import SlaAlert, SlaReport, TargetReport
 from complaintflow.states import OPEN_STATUSES, TERMINAL_STATUSES, Status
 from complaintflow.stores import MemoryStore, Store
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BUILTIN_CATEGORIES",
@@ -133,6 +133,7 @@ __all__ = [
     "__version__",
     "business_hours",
     "calendar_days",
+    "check_roles",
     "hookimpl",
     "hours",
     "parse_command",

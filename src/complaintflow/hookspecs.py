@@ -7,7 +7,7 @@ to ``Engine(plugins=[...])`` or found through the entry-point group
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import pluggy
@@ -158,6 +158,20 @@ def complaintflow_authorize(actor: Actor, command: str, complaint: Complaint) ->
 
     Every implementation is called. The state machine and the guards apply
     whatever the answer. Since 0.1.
+    """
+
+
+@hookspec
+def complaintflow_roles() -> Iterable[str] | None:
+    """Declare roles besides the built-in ones (``complainant``,
+    ``respondent``, ``handler``, ``supervisor``, ``system``), for plugins
+    whose ``complaintflow_authorize`` decides on them.
+
+    :return: role names, or ``None``. An actor with a role neither built in
+        nor declared is refused with ``InvalidInput`` naming the role and the
+        nearest known one (a typo such as ``handlr`` is caught).
+
+    Every implementation is called. Since 0.1.
     """
 
 
