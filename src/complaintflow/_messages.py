@@ -301,7 +301,7 @@ def _values(n: Notification, c: Complaint | None, lang: str, zone: tzinfo) -> di
         name = c.respondent.name
     greeting = _word(lang, "greeting", name=name) if name else _word(lang, "greeting_anon")
     deadline: Any = d.get("deadline")
-    if n.kind in _NEXT_TARGET:
+    if deadline is None and n.kind in _NEXT_TARGET:  # the engine may record it in data
         deadline = _target_deadline(c, _NEXT_TARGET[n.kind])
         if deadline is None and n.kind == "decision" and d.get("effective_at"):
             # guide §3.3.4: carried out within 24 hours after it takes effect
