@@ -126,12 +126,13 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], "{demo,sla,diagram,rules}"),
+        ([], "{demo,sla,diagram,rules,worker}"),
         (["demo"], "--count N"),
         (["sla"], "the category's required"),
         (["diagram"], "--format"),
         (["rules"], "check"),
         (["rules", "check"], "--pack"),
+        (["worker"], "--max-attempts N"),
     ],
 )
 def test_help_everywhere(

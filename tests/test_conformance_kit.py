@@ -17,7 +17,8 @@ from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import complaintflow as cf
-from complaintflow.categories import BUILTIN_CATEGORIES, BuiltinCategories
+from complaintflow._builtins import BuiltinCategories
+from complaintflow.categories import BUILTIN_CATEGORIES
 from complaintflow.sla._durations import Duration
 from complaintflow.stores import SQLiteStore
 from complaintflow.testing import (

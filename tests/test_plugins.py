@@ -458,13 +458,25 @@ def test_false_denies_even_a_handler(clock: FakeClock) -> None:
     do(engine, clock, c.id, "note")  # other commands defer to the role table
 
 
+class BotRole:
+    """Declares the role its authorizer knows (roles are checked)."""
+
+    @cf.hookimpl
+    def complaintflow_roles(self) -> set[str]:
+        return {"bot"}
+
+
 def test_true_allows_a_stranger(clock: FakeClock) -> None:
     bot = cf.Actor(id="triage-bot", roles=frozenset({"bot"}))
-    engine = make_engine(clock)
+    engine = make_engine(clock, plugins=(BotRole(),))
     c = engine.submit(new_complaint(), actor=COMPLAINANT)
     with pytest.raises(cf.PermissionDenied):
         engine.handle(c.id, cmd("acknowledge", bot))
-    engine = make_engine(clock, plugins=(Rule(lambda actor, _: actor.has("bot") or None),))
+    # an undeclared role is a clear error, not a puzzling denial
+    with pytest.raises(cf.InvalidInput, match="unknown role 'bot'"):
+        make_engine(clock).handle(c.id, cmd("acknowledge", bot))
+    rule = Rule(lambda actor, _: actor.has("bot") or None)
+    engine = make_engine(clock, plugins=(rule, BotRole()))
     c = engine.submit(new_complaint(), actor=COMPLAINANT)
     assert engine.handle(c.id, cmd("acknowledge", bot)).status == cf.Status.verifying
     assert engine.view(c.id, actor=bot).id == c.id

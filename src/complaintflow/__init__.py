@@ -10,8 +10,12 @@ import importlib
 import logging
 
 from complaintflow import rules, sla, stores
+from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
+from complaintflow._roles import check_roles
 from complaintflow._specs import COMMAND_SPECS, CommandSpec
+from complaintflow._version import __version__
+from complaintflow._worker import Worker, WorkerHealth, run_worker
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
 from complaintflow.commands import (
     Acknowledge,
@@ -75,8 +79,6 @@ from complaintflow.sla import (
 from complaintflow.states import OPEN_STATUSES, TERMINAL_STATUSES, Status
 from complaintflow.stores import MemoryStore, Store
 
-__version__ = "0.1.0"
-
 # the library logs; the host decides where it goes (nothing reaches stderr
 # unless the host configures logging)
 logging.getLogger("complaintflow").addHandler(logging.NullHandler())
@@ -124,6 +126,8 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "MemoryStore",
+    "Message",
+    "Messages",
     "Metrics",
     "NewComplaint",
     "NotFound",
@@ -150,13 +154,18 @@ __all__ = [
     "TargetMetrics",
     "TargetReport",
     "Withdraw",
+    "Worker",
+    "WorkerHealth",
     "__version__",
     "business_hours",
     "calendar_days",
+    "check_roles",
     "hookimpl",
     "hours",
     "parse_command",
+    "render_notification",
     "rules",
+    "run_worker",
     "sla",
     "stores",
     "testing",

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 import pluggy
 
 from complaintflow import _permissions as perm
-from complaintflow._base import fast_new
+from complaintflow._base import as_model, fast_new
 from complaintflow._outbox import notification
+from complaintflow._roles import check_roles, known_roles
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.categories import Category, CategoryRegistry
 from complaintflow.commands import Command
@@ -36,6 +37,12 @@ class Decider:
         self._categories = categories
         self._exists = exists
         self.reopen_window = reopen_window
+        self.roles = known_roles(pm.hook.complaintflow_roles())
+        """The built-in roles and those plugins declare."""
+
+    def actor(self, value: object, field: str = "actor") -> Actor:
+        """``value`` as an :class:`Actor` whose roles are all known."""
+        return check_roles(as_model(Actor, value, field), self.roles, field=f"{field}.roles")
 
     # -- SpecContext ------------------------------------------------------------
 

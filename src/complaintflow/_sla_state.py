@@ -11,6 +11,7 @@ from pydantic import Field
 from complaintflow._base import Model
 
 TargetStateName = Literal["pending", "running", "paused", "met", "breached", "cancelled"]
+"""The states a target is reported in (``TargetReport.state``)."""
 
 
 class TargetRecord(NamedTuple):

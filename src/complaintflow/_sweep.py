@@ -3,14 +3,18 @@ notifications to save, with the alerts to announce."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from complaintflow._base import fast_new, utc
-from complaintflow._outbox import notification
+from complaintflow._outbox import Outbox, notification
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.sla import SlaAlert
+from complaintflow.stores import Save, Store
+
+log = logging.getLogger("complaintflow")
 
 
 @dataclass(slots=True)
@@ -91,3 +95,46 @@ def plan(
         for e in p.events
     ]
     return p
+
+
+class Sweeper:
+    """Runs sweeps for one engine: plans, saves in one batch, announces."""
+
+    def __init__(
+        self,
+        store: Store,
+        outbox: Outbox,
+        apply: Callable[[Complaint, Event], Complaint],
+        alert_hook: Callable[..., object],
+        after: Callable[[list[Event], Complaint, list[Notification]], None],
+    ) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._apply = apply
+        self._alert_hook = alert_hook
+        self._after = after
+
+    def run(self, now: datetime, limit: int) -> list[SlaAlert]:
+        """The alerts due by ``now`` on up to ``limit`` due complaints, each
+        emitted once; a complaint another writer changed meanwhile is left
+        for the next sweep."""
+        plans = [p for c in self._store.due(now, limit=limit) if (p := plan(c, now, self._apply))]
+        for p in plans:
+            p.notifications = self._outbox.leased(p.notifications, p.events[0].at)
+        # one batch, one transaction where the store can
+        saved = self._store.save_many(
+            [Save(p.after, p.before.version, p.events, p.notifications) for p in plans]
+        )
+        return [a for p, ok in zip(plans, saved, strict=True) for a in self._announce(p, ok)]
+
+    def _announce(self, p: SweepPlan, saved: bool) -> list[SlaAlert]:
+        if not saved:
+            log.info("complaint %s changed during the sweep; left for the next one", p.before.id)
+            return []
+        for alert in p.alerts:
+            try:
+                self._alert_hook(alert=alert)
+            except Exception:
+                log.exception("a complaintflow_sla_alert hook failed for %s", p.before.id)
+        self._after(p.events, p.after, p.notifications)
+        return p.alerts

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from complaintflow import __version__
+from complaintflow._cli_worker import add_worker_parser, worker_command
 from complaintflow.states import Status, transitions_table
 
 if TYPE_CHECKING:
@@ -483,6 +484,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="a category id rules may name besides the built-in ones (repeatable)",
     )
     rc.add_argument("--pack", action="store_true", help="the file is a policy pack")
+    add_worker_parser(sub)
     return parser, sla
 
 
@@ -498,6 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args.db, count=args.count, progress=args.progress, plain=args.plain)
         if args.command == "sla":
             return _sla(args, sla)
+        if args.command == "worker":
+            return worker_command(args)
         print(diagram(args.format))
         return 0
     except BrokenPipeError:

@@ -23,13 +23,14 @@ from complaintflow._metrics import Metrics, compute_metrics
 from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
 from complaintflow._reducer import apply_event
-from complaintflow._sweep import SweepPlan, plan
+from complaintflow._sweep import Sweeper
+from complaintflow._worker import WorkerHealth, run_worker
 from complaintflow.commands import Command, parse_command
 from complaintflow.errors import InvalidInput, NotFound, PermissionDenied
 from complaintflow.models import Actor, Complaint, Event, NewComplaint, Notification
 from complaintflow.sla import GUIDE_POLICY, BusinessCalendar, SlaAlert, SlaPolicy, SlaReport
 from complaintflow.sla._tracker import SlaTracker
-from complaintflow.stores import DEFAULT_LEASE, MemoryStore, Save, Store
+from complaintflow.stores import DEFAULT_LEASE, MemoryStore, Store
 
 __all__ = ["Engine"]
 
@@ -100,6 +101,13 @@ class Engine:
             self._pm, self.store, self.now, lease=DEFAULT_LEASE, backoff=retry_backoff
         )
         self._has_event_hooks = bool(self._pm.hook.complaintflow_event.get_hookimpls())
+        self._sweeper = Sweeper(
+            self.store,
+            self._outbox,
+            self._apply,
+            self._pm.hook.complaintflow_sla_alert,
+            self._after,
+        )
 
     # -- configuration ----------------------------------------------------------
 
@@ -146,7 +154,7 @@ class Engine:
     def view(self, complaint_id: str, *, actor: Actor) -> Complaint:
         """The complaint as ``actor`` may see it: personal data of the other
         party redacted (guide §3.1 confidentiality)."""
-        actor = as_model(Actor, actor, "actor")
+        actor = self._decider.actor(actor)
         c = self.get(complaint_id)
         verdict = self._decider.verdict(actor, "view", c)
         why = perm.view_denial(actor, c)
@@ -161,7 +169,7 @@ class Engine:
         permitted, allowed by the state machine, and not blocked by a
         precondition that no payload can meet (e.g. ``decide`` before the
         required procedure steps)."""
-        actor = as_model(Actor, actor, "actor")
+        actor = self._decider.actor(actor)
         c = self.get(complaint_id)
         return self._decider.allowed(actor, c, max(self.now(), c.updated_at, key=utc))
 
@@ -171,7 +179,7 @@ class Engine:
         """Receive a complaint (guide §2, §3.2 step 1): record it, classify it
         when it has no category, screen it, and start its SLA clocks."""
         new: NewComplaint = as_model(NewComplaint, complaint, "complaint")
-        actor = as_model(Actor, actor, "actor")
+        actor = self._decider.actor(actor)
         draft = self._intake.draft(new, new.received_at or self.now())
         verdict = self._decider.verdict(actor, "submit", draft)
         own = actor.has("complainant") and actor.id == new.complainant.id
@@ -200,6 +208,7 @@ class Engine:
         (:class:`InvalidTransition`) and the guards (:class:`GuardFailed`);
         a failed command changes nothing."""
         cmd = parse_command(command)
+        self._decider.actor(cmd.actor)
         c = self.get(complaint_id)
         at = cmd.at or self.now()
         if utc(at) < utc(c.updated_at):
@@ -237,26 +246,7 @@ class Engine:
         notification to the handler. A complaint another writer changed
         meanwhile is left for the next sweep."""
         now = aware(now, "now") if now is not None else self.now()
-        plans = [p for c in self.store.due(now, limit=limit) if (p := plan(c, now, self._apply))]
-        for p in plans:
-            p.notifications = self._outbox.leased(p.notifications, p.events[0].at)
-        # one batch, one transaction where the store can
-        saved = self.store.save_many(
-            [Save(p.after, p.before.version, p.events, p.notifications) for p in plans]
-        )
-        return [a for p, ok in zip(plans, saved, strict=True) for a in self._announce(p, ok)]
-
-    def _announce(self, p: SweepPlan, saved: bool) -> list[SlaAlert]:
-        if not saved:
-            log.info("complaint %s changed during the sweep; left for the next one", p.before.id)
-            return []
-        for alert in p.alerts:
-            try:
-                self._pm.hook.complaintflow_sla_alert(alert=alert)
-            except Exception:
-                log.exception("a complaintflow_sla_alert hook failed for %s", p.before.id)
-        self._after(p.events, p.after, p.notifications)
-        return p.alerts
+        return self._sweeper.run(now, limit)
 
     def metrics(
         self,
@@ -286,6 +276,25 @@ class Engine:
         """Retry notifications still pending whose next attempt is due.
         Returns how many were delivered."""
         return self._outbox.deliver_due(now or self.now(), limit)
+
+    # -- running -------------------------------------------------------------------
+
+    def run_worker(self, **options: Any) -> WorkerHealth:
+        """Sweep deadlines and deliver notifications until stopped (SIGTERM,
+        SIGINT or ``stop``); the options are :func:`complaintflow.run_worker`'s."""
+        return run_worker(self, **options)
+
+    def close(self) -> None:
+        """Close the store (its connections); the engine is not used after."""
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- internals ------------------------------------------------------------------
 

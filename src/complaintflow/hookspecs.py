@@ -7,7 +7,7 @@ to ``Engine(plugins=[...])`` or found through the entry-point group
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import pluggy
@@ -71,6 +71,24 @@ def complaintflow_notify(notification: Notification) -> None:
     Every implementation is called. Raising leaves the notification pending
     with the error recorded; ``Engine.deliver_pending()`` retries it. The
     command that caused it stays applied. Since 0.1.
+    """
+
+
+@hookspec
+def complaintflow_message_templates(lang: str) -> Mapping[str, str] | None:
+    """Supply message templates for a language (guide §5.1: in the
+    recipient's language), overriding the built-in Chinese and English ones
+    or adding a language.
+
+    :param lang: the language asked for, e.g. ``"zh"``, ``"en"``, ``"ja"``.
+    :return: a mapping of notification kind (``acknowledgement``,
+        ``decision``, ...) to a :class:`string.Template` text (title on the
+        first line, a blank line, then the body), or ``None``. Kinds left out
+        fall back to the next plugin, then to the built-in templates.
+
+    Filled with safe substitution: nothing is evaluated. See
+    :func:`~complaintflow.render_notification` for the names a template may
+    use. The plugin registered last is asked first. Since 0.1.
     """
 
 
@@ -140,6 +158,20 @@ def complaintflow_authorize(actor: Actor, command: str, complaint: Complaint) ->
 
     Every implementation is called. The state machine and the guards apply
     whatever the answer. Since 0.1.
+    """
+
+
+@hookspec
+def complaintflow_roles() -> Iterable[str] | None:
+    """Declare roles besides the built-in ones (``complainant``,
+    ``respondent``, ``handler``, ``supervisor``, ``system``), for plugins
+    whose ``complaintflow_authorize`` decides on them.
+
+    :return: role names, or ``None``. An actor with a role neither built in
+        nor declared is refused with ``InvalidInput`` naming the role and the
+        nearest known one (a typo such as ``handlr`` is caught).
+
+    Every implementation is called. Since 0.1.
     """
 
 

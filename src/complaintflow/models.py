@@ -213,7 +213,9 @@ class Notification(Model):
     recipient_role: str
     created_at: datetime
     data: dict[str, Any] = Field(default_factory=dict)
-    status: Literal["pending", "delivered"] = "pending"
+    status: Literal["pending", "delivered", "dead"] = "pending"
+    """``pending`` until delivered; ``dead`` once a worker gave up on it after
+    its last allowed attempt (never claimed again; see ``dead_notifications``)."""
     attempts: int = 0
     last_error: str | None = None
     next_attempt_at: datetime | None = None

@@ -19,6 +19,7 @@ __all__ = [
 ]
 
 DurationKind: TypeAlias = Literal["hours", "business_hours", "working_days", "calendar_days"]
+"""The four measures a duration counts in (see :class:`Duration`)."""
 
 _KINDS: Final = ("hours", "business_hours", "working_days", "calendar_days")
 _LABELS: Final = {

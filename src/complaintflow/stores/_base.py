@@ -149,6 +149,11 @@ def failed(n: Notification, error: str, next_attempt_at: datetime) -> Notificati
     )
 
 
+def dead(n: Notification) -> Notification:
+    """``n`` given up on: dead-lettered, never claimed again."""
+    return n.model_copy(update={"status": "dead", "next_attempt_at": None})
+
+
 class ParsedCache:
     """Complaints kept parsed, by id, most recently used first (bounded).
 

@@ -15,6 +15,7 @@ from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores._base import (
     DEFAULT_LEASE,
     Save,
+    dead,
     delivered,
     failed,
     save_each,
@@ -131,6 +132,23 @@ class MemoryStore:
         with self._lock:
             n = self._get(notification_id)
             self._outbox[notification_id] = failed(n, error, next_attempt_at)
+
+    def dead_letter(self, *, max_attempts: int, limit: int = 100) -> list[Notification]:
+        """Mark pending notifications with ``max_attempts`` failed attempts or
+        more ``dead``, oldest first, up to ``limit``; returns them."""
+        with self._lock:
+            out: list[Notification] = []
+            for n in list(self._outbox.values()):
+                if len(out) >= limit:
+                    break
+                if n.status == "pending" and n.attempts >= max_attempts:
+                    self._outbox[n.id] = n = dead(n)
+                    out.append(n)
+            return out
+
+    def dead_notifications(self, *, limit: int = 100) -> list[Notification]:
+        """Dead-lettered notifications, oldest first."""
+        return [n for n in self._outbox.values() if n.status == "dead"][:limit]
 
     def _get(self, notification_id: str) -> Notification:
         try:

@@ -25,6 +25,7 @@ from complaintflow.stores._base import (
     DEFAULT_LEASE,
     ParsedCache,
     Save,
+    dead,
     delivered,
     failed,
     save_each,
@@ -477,6 +478,31 @@ class PostgresStore:
         with self._tx() as conn:
             n = self._get(conn, notification_id)
             self._update_notification(conn, failed(n, error, next_attempt_at))
+
+    def dead_letter(self, *, max_attempts: int, limit: int = 100) -> list[Notification]:
+        """Mark pending notifications with ``max_attempts`` failed attempts or
+        more ``dead``, oldest first, up to ``limit``; returns them. Rows
+        another worker holds are skipped, left for its next round."""
+        out: list[Notification] = []
+        with self._tx() as conn:
+            rows = conn.execute(
+                b"SELECT doc::text FROM notifications WHERE status = 'pending'"
+                b" AND (doc->>'attempts')::int >= %s ORDER BY n LIMIT %s FOR UPDATE SKIP LOCKED",
+                (max_attempts, limit),
+            ).fetchall()
+            for (doc,) in rows:
+                n = dead(Notification.model_validate_json(doc))
+                self._update_notification(conn, n)
+                out.append(n)
+        return out
+
+    def dead_notifications(self, *, limit: int = 100) -> list[Notification]:
+        """Dead-lettered notifications, oldest first."""
+        rows = self._rows(
+            "SELECT doc::text FROM notifications WHERE status = 'dead' ORDER BY n LIMIT %s",
+            (limit,),
+        )
+        return [Notification.model_validate_json(r[0]) for r in rows]
 
     @staticmethod
     def _get(conn: psycopg.Connection[tuple[Any, ...]], notification_id: str) -> Notification:

@@ -26,6 +26,7 @@ from complaintflow.stores._base import (
     DEFAULT_LEASE,
     ParsedCache,
     Save,
+    dead,
     delivered,
     failed,
     save_each,
@@ -420,6 +421,29 @@ class SQLiteStore:
         with self._write() as conn:
             n = self._get(conn, notification_id)
             self._update_notification(conn, failed(n, error, next_attempt_at))
+
+    def dead_letter(self, *, max_attempts: int, limit: int = 100) -> list[Notification]:
+        """Mark pending notifications with ``max_attempts`` failed attempts or
+        more ``dead``, oldest first, up to ``limit``; returns them."""
+        out: list[Notification] = []
+        with self._write() as conn:
+            rows = conn.execute(
+                "SELECT doc FROM notifications WHERE status = 'pending' "
+                "AND json_extract(doc, '$.attempts') >= ? ORDER BY n LIMIT ?",
+                (max_attempts, limit),
+            ).fetchall()
+            for (doc,) in rows:
+                n = dead(Notification.model_validate_json(doc))
+                self._update_notification(conn, n)
+                out.append(n)
+        return out
+
+    def dead_notifications(self, *, limit: int = 100) -> list[Notification]:
+        """Dead-lettered notifications, oldest first."""
+        rows = self._rows(
+            "SELECT doc FROM notifications WHERE status = 'dead' ORDER BY n LIMIT ?", (limit,)
+        )
+        return [Notification.model_validate_json(r[0]) for r in rows]
 
     @staticmethod
     def _get(conn: sqlite3.Connection, notification_id: str) -> Notification:
