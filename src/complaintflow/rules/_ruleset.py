@@ -20,12 +20,14 @@ from typing import Any, Final
 from complaintflow.hookspecs import hookimpl
 from complaintflow.models import Classification, Complaint
 from complaintflow.rules._errors import Checker, RuleFileError
+from complaintflow.rules._model import Prediction, TextModel
 from complaintflow.rules._text import Term, compact, normalize
 
 __all__ = [
     "BUILTIN_CATEGORY_IDS",
     "COMPLAINT_FIELDS",
     "DEFAULT_THRESHOLD",
+    "DEFAULT_TRIAGE_THRESHOLD",
     "ClassificationResult",
     "DuplicateScreen",
     "IncompleteScreen",
@@ -40,13 +42,16 @@ BUILTIN_CATEGORY_IDS: Final = frozenset(
 )
 DEFAULT_THRESHOLD: Final = 2.0
 """The score a category needs when no rule set sets ``threshold``."""
+DEFAULT_TRIAGE_THRESHOLD: Final = 0.5
+"""The model's confidence below which a complaint needs triage, when no
+rule set sets ``triage_threshold``."""
 COMPLAINT_FIELDS: Final = ("respondent", "order_id", "description", "evidence")
 """Fields an ``incomplete`` screen may require."""
 MAX_PATTERN: Final = 300
 _ID: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,99}$")
 
 _TOP_KEYS: Final = {"ruleset", "rules", "screening"}
-_RULESET_KEYS: Final = {"name", "description", "threshold", "disable"}
+_RULESET_KEYS: Final = {"name", "description", "threshold", "triage_threshold", "disable"}
 _RULE_KEYS: Final = {
     "id",
     "category",
@@ -138,39 +143,63 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class ClassificationResult:
-    """The outcome of :meth:`RuleSet.classify`: the category (``None`` below
-    the threshold or on a tie), its score, every category's score and the
-    matches that explain them."""
+    """The outcome of :meth:`RuleSet.classify`: the category (``None`` when
+    the complaint needs triage), the rules' best score, every category's
+    rule score and the matches that explain them; when the rule set has a
+    model, its prediction.
+
+    ``source`` names what decided (``rules`` or ``model``), ``confidence``
+    how sure it is (a clear rule decision counts as 1), ``features`` the
+    model's features that weighed most (with their log-likelihood ratio) and
+    ``candidates`` the likeliest categories with their probability (with no
+    model: their share of the rule score)."""
 
     category: str | None
     score: float
     threshold: float
     scores: Mapping[str, float]
     matches: tuple[Match, ...]
+    source: str = "rules"
+    confidence: float | None = None
+    candidates: tuple[tuple[str, float], ...] = ()
+    features: tuple[tuple[str, float], ...] = ()
+    needs_triage: bool = False
+    prediction: Prediction | None = None
 
     @property
     def rules(self) -> tuple[str, ...]:
         """The ids of the rules behind the result: the winning category's
-        when there is one, every matching rule's otherwise."""
-        if self.category is None:
+        when the rules decided it, every matching rule's otherwise."""
+        if self.category is None or self.source != "rules":
             return tuple(m.rule for m in self.matches)
         return tuple(m.rule for m in self.matches if m.category == self.category)
 
     def explain(self) -> str:
-        """One line per matching rule, for a handler."""
-        head = (
-            f"{self.category} (score {self.score:g} >= {self.threshold:g})"
-            if self.category is not None
-            else f"unclassified (best score {self.score:g}, threshold {self.threshold:g})"
-        )
+        """What decided, then one line per matching rule and per weighty
+        feature, for a handler."""
+        if self.category is not None and self.source == "rules":
+            head = f"{self.category} by rules (score {self.score:g} >= {self.threshold:g})"
+        elif self.category is not None:
+            head = f"{self.category} by model (confidence {self.confidence or 0:.2f})"
+        else:
+            top = ", ".join(f"{c} {p:.2f}" for c, p in self.candidates) or "none"
+            head = f"needs triage (rule score {self.score:g}; candidates: {top})"
         lines = [head]
         lines += [f"  {m.rule} -> {m.category} +{m.weight:g}: {m.evidence}" for m in self.matches]
+        lines += [f"  feature {f!r} +{w:g}" for f, w in self.features]
         return "\n".join(lines)
 
     def to_classification(self) -> Classification:
         """The :class:`~complaintflow.Classification` recorded on the complaint."""
         return Classification(
-            category=self.category, score=self.score, rules=self.rules, source="rules"
+            category=self.category,
+            score=self.score,
+            rules=self.rules,
+            source=self.source,
+            confidence=None if self.confidence is None else round(self.confidence, 4),
+            features=tuple(f for f, _ in self.features),
+            candidates=tuple((c, round(p, 4)) for c, p in self.candidates),
+            needs_triage=self.needs_triage,
         )
 
 
@@ -228,11 +257,21 @@ class RuleSet:
         duplicate: DuplicateScreen | None = None,
         incomplete: IncompleteScreen | None = None,
         malicious: MaliciousScreen | None = None,
+        model: TextModel | None = None,
+        triage_threshold: float | None = None,
     ) -> None:
+        if model is not None and not isinstance(model, TextModel):
+            raise _fail(source, "", "model", "must be a TextModel")
+        if triage_threshold is not None and not 0 <= triage_threshold <= 1:
+            raise _fail(source, "ruleset", "triage_threshold", "must be 0 to 1")
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.name = name
         self.source = source
         self._threshold = threshold
+        self.model = model
+        self._triage = triage_threshold
+        self._allowed: frozenset[str] | None = None
+        """The categories the model may choose (see :meth:`checked`)."""
         self.disable: frozenset[str] = frozenset(disable)
         self._duplicate = duplicate
         self._incomplete = incomplete
@@ -250,6 +289,27 @@ class RuleSet:
         return DEFAULT_THRESHOLD if self._threshold is None else self._threshold
 
     @property
+    def triage_threshold(self) -> float:
+        """The model's confidence below which a complaint needs triage."""
+        return DEFAULT_TRIAGE_THRESHOLD if self._triage is None else self._triage
+
+    def with_model(
+        self, model: TextModel | None, *, triage_threshold: float | None = None
+    ) -> RuleSet:
+        """This set with ``model`` as the fallback when the rules do not
+        decide (``None``: rules only), and optionally another triage
+        threshold."""
+        if model is not None and not isinstance(model, TextModel):
+            raise _fail(self.source, "", "model", "must be a TextModel")
+        if triage_threshold is not None and not 0 <= triage_threshold <= 1:
+            raise _fail(self.source, "ruleset", "triage_threshold", "must be 0 to 1")
+        out = RuleSet.merged([self], name=self.name)
+        out.model = model
+        if triage_threshold is not None:
+            out._triage = triage_threshold
+        return out
+
+    @property
     def duplicate(self) -> DuplicateScreen:
         return self._duplicate or DuplicateScreen()
 
@@ -265,7 +325,10 @@ class RuleSet:
         return len(self.rules)
 
     def __repr__(self) -> str:
-        return f"RuleSet({self.name!r}, {len(self.rules)} rules, threshold={self.threshold:g})"
+        model = "" if self.model is None else f", {self.model!r}"
+        return (
+            f"RuleSet({self.name!r}, {len(self.rules)} rules, threshold={self.threshold:g}{model})"
+        )
 
     # -- the plugin side -----------------------------------------------------
 
@@ -321,6 +384,7 @@ class RuleSet:
             ck.raise_if_any()
         ck.keys("", dict(data), _TOP_KEYS)
         name, threshold = "custom", None
+        triage: float | None = None
         disable: tuple[str, ...] = ()
         head = ck.table("ruleset", "", data.get("ruleset"))
         if head is not None:
@@ -329,6 +393,9 @@ class RuleSet:
             ck.string("ruleset", "description", head.get("description"))
             threshold = ck.number(
                 "ruleset", "threshold", head.get("threshold"), minimum=0, exclusive_minimum=True
+            )
+            triage = ck.number(
+                "ruleset", "triage_threshold", head.get("triage_threshold"), minimum=0, maximum=1
             )
             disable = ck.strings("ruleset", "disable", head.get("disable")) or ()
         rules = _rules(ck, data.get("rules"), known)
@@ -351,12 +418,14 @@ class RuleSet:
             duplicate=dup,
             incomplete=inc,
             malicious=mal,
+            triage_threshold=triage,
         )
 
     @classmethod
     def default(cls) -> RuleSet:
         """The rules shipped with the library: the five categories in Chinese
-        and English, and the screening defaults."""
+        and English, the screening defaults, and the shipped model
+        (:meth:`TextModel.default`) as the fallback."""
         return _default()
 
     # -- combining ---------------------------------------------------------
@@ -376,6 +445,9 @@ class RuleSet:
         dup: DuplicateScreen | None = None
         inc: IncompleteScreen | None = None
         mal: MaliciousScreen | None = None
+        model: TextModel | None = None
+        triage: float | None = None
+        allowed: frozenset[str] | None = None
         for s in sets:
             for r in s.rules:
                 if r.id in origins:
@@ -392,6 +464,9 @@ class RuleSet:
             dup = s._duplicate or dup
             inc = s._incomplete or inc
             mal = s._malicious or mal
+            model = s.model or model
+            triage = s._triage if s._triage is not None else triage
+            allowed = s._allowed if s._allowed is not None else allowed
         if problems:
             raise RuleFileError(problems)
         out = cls(
@@ -403,7 +478,10 @@ class RuleSet:
             duplicate=dup,
             incomplete=inc,
             malicious=mal,
+            model=model,
+            triage_threshold=triage,
         )
+        out._allowed = allowed
         out._origins = origins
         out._tables = tables
         out._optional = frozenset().union(*(s._optional for s in sets))
@@ -427,11 +505,10 @@ class RuleSet:
                 problems += ck.problems
         if problems:
             raise RuleFileError(problems)
-        if len(keep) == len(self.rules):
-            return self
         out = RuleSet.merged([self])
         out.rules = tuple(keep)
         out.name = self.name
+        out._allowed = frozenset(known)
         return out
 
     def with_keywords(self, keywords: Mapping[str, Sequence[str]]) -> RuleSet:
@@ -477,16 +554,50 @@ class RuleSet:
         best = ranked[0] if ranked else 0.0
         winners = [c for c, s in scores.items() if s == best]
         category = winners[0] if best >= self.threshold and len(winners) == 1 else None
-        return ClassificationResult(
+        ordered = dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])))
+        rules = ClassificationResult(
             category=category,
             score=best,
             threshold=self.threshold,
-            scores=dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))),
+            scores=ordered,
             matches=tuple(matches),
+        )
+        if self.model is None:
+            if category is not None:
+                return replace(rules, confidence=1.0)
+            total = sum(ordered.values())
+            shares = tuple((c, s / total) for c, s in list(ordered.items())[:2])
+            return replace(rules, candidates=shares, needs_triage=True, confidence=0.0)
+        # with a model the rules decide only clearly: the winner leads every
+        # other category by the threshold at least
+        runner_up = ranked[1] if len(ranked) > 1 else 0.0
+        if category is not None and best - runner_up >= self.threshold:
+            return replace(rules, confidence=1.0)
+        p = self.model.predict(
+            f"{complaint.subject}\n{complaint.description}", allowed=self._allowed
+        )
+        if p is None:
+            return replace(rules, category=None, source="model", needs_triage=True, confidence=0.0)
+        decided = p.confidence >= self.triage_threshold
+        return replace(
+            rules,
+            category=p.category if decided else None,
+            source="model",
+            confidence=p.confidence,
+            candidates=p.probabilities[:2],
+            features=p.features,
+            needs_triage=not decided,
+            prediction=p,
         )
 
 
 # -- reading helpers -----------------------------------------------------------
+
+
+def _fail(source: str, table: str, key: str, reason: str) -> RuleFileError:
+    ck = Checker(source)
+    ck.add(table, key, reason)
+    return RuleFileError(ck.problems)
 
 
 def _unknown_category(cid: str, known: Iterable[str]) -> str:
@@ -652,6 +763,7 @@ def _default() -> RuleSet:
     ]
     out = RuleSet.merged(sets, name="default")
     out._optional = frozenset(r.id for r in out.rules)
+    out.model = TextModel.default()
     return out
 
 
