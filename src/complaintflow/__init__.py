@@ -51,7 +51,7 @@ from complaintflow.models import (
     Notification,
     Party,
 )
-from complaintflow.rules import RuleFileError, RuleSet
+from complaintflow.rules import ModelError, RuleFileError, RuleSet, TextModel, triage_queue
 from complaintflow.sla import (
     BusinessCalendar,
     Duration,
@@ -99,6 +99,7 @@ __all__ = [
     "InvalidTransition",
     "MemoryStore",
     "Metrics",
+    "ModelError",
     "NewComplaint",
     "NotFound",
     "Note",
@@ -123,6 +124,7 @@ __all__ = [
     "StoreError",
     "TargetMetrics",
     "TargetReport",
+    "TextModel",
     "Withdraw",
     "__version__",
     "business_hours",
@@ -130,5 +132,6 @@ __all__ = [
     "hookimpl",
     "hours",
     "parse_command",
+    "triage_queue",
     "working_days",
 ]
