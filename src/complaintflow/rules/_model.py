@@ -152,12 +152,13 @@ class TextModel:
     def predict(
         self, text: str, *, allowed: Iterable[str] | None = None, top_features: int = 5
     ) -> Prediction | None:
-        """The categories of ``text`` by probability, or ``None`` when the
-        model knows none of its features (or no category is ``allowed``)."""
+        """The categories of ``text`` by probability (``None`` when no
+        category is ``allowed``). When the model knows none of its features
+        the priors rank them and :attr:`Prediction.features` is empty."""
         s, known = self.scores(text)
         only = None if allowed is None else frozenset(allowed)
         keep = [i for i, c in enumerate(self.categories) if only is None or c in only]
-        if not known or not keep:
+        if not keep:
             return None
         t = self.temperature
         top = max(s[i] for i in keep)

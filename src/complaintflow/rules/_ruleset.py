@@ -578,7 +578,8 @@ class RuleSet:
         )
         if p is None:
             return replace(rules, category=None, source="model", needs_triage=True, confidence=0.0)
-        decided = p.confidence >= self.triage_threshold
+        # the model decides only on evidence: a feature that favours its choice
+        decided = p.confidence >= self.triage_threshold and bool(p.features)
         return replace(
             rules,
             category=p.category if decided else None,
