@@ -116,23 +116,39 @@ class TextModel:
     ) -> None:
         self.categories: tuple[str, ...] = tuple(categories)
         self.priors: tuple[int, ...] = tuple(priors)
-        self.counts: dict[str, tuple[int, ...]] = {f: tuple(v) for f, v in counts.items()}
+        self.counts: Mapping[str, Sequence[int]] = dict(counts)
         self.alpha = alpha
         self.temperature = temperature
         self.info: dict[str, Any] = dict(info or {})
         k = len(self.categories)
-        totals = [0] * k
-        for v in self.counts.values():
-            for i in range(k):
-                totals[i] += v[i]
+        totals = [sum(col) for col in zip(*self.counts.values(), strict=True)] or [0] * k
         vocab = len(self.counts)
         docs = sum(self.priors)
         self._log_prior = [math.log((p + 1) / (docs + k)) for p in self.priors]
         self._log_unseen = [-math.log(t + alpha * vocab) for t in totals]
-        self._log: dict[str, tuple[float, ...]] = {
-            f: tuple(math.log(v[i] + alpha) + self._log_unseen[i] for i in range(k))
-            for f, v in self.counts.items()
-        }
+        self._log: dict[str, tuple[float, ...]] = {}
+        """log P(feature | category), computed on first use."""
+
+    def _row(self, f: str) -> tuple[float, ...] | None:
+        row = self._log.get(f)
+        if row is None:
+            c = self.counts.get(f)
+            if c is None:
+                return None
+            a = self.alpha
+            row = self._log[f] = tuple(
+                math.log(x + a) + u for x, u in zip(c, self._log_unseen, strict=True)
+            )
+        return row
+
+    def _score(
+        self, feats: Iterable[str]
+    ) -> tuple[list[float], list[tuple[str, tuple[float, ...]]]]:
+        known = [(f, row) for f in feats if (row := self._row(f)) is not None]
+        if not known:
+            return list(self._log_prior), known
+        sums = zip(*(row for _, row in known), strict=True)
+        return [p + sum(col) for p, col in zip(self._log_prior, sums, strict=True)], known
 
     def __repr__(self) -> str:
         return f"TextModel({len(self.categories)} categories, {len(self.counts)} features)"
@@ -141,13 +157,8 @@ class TextModel:
 
     def scores(self, text: str) -> tuple[list[float], list[str]]:
         """Every category's log score for ``text``, and the known features."""
-        known = [f for f in features(text) if f in self._log]
-        s = list(self._log_prior)
-        for f in known:
-            row = self._log[f]
-            for i in range(len(s)):
-                s[i] += row[i]
-        return s, known
+        s, known = self._score(features(text))
+        return s, [f for f, _ in known]
 
     def predict(
         self, text: str, *, allowed: Iterable[str] | None = None, top_features: int = 5
@@ -155,7 +166,7 @@ class TextModel:
         """The categories of ``text`` by probability (``None`` when no
         category is ``allowed``). When the model knows none of its features
         the priors rank them and :attr:`Prediction.features` is empty."""
-        s, known = self.scores(text)
+        s, known = self._score(features(text))
         only = None if allowed is None else frozenset(allowed)
         keep = [i for i, c in enumerate(self.categories) if only is None or c in only]
         if not keep:
@@ -169,8 +180,7 @@ class TextModel:
         best = ranked[0]
         second = ranked[1] if len(ranked) > 1 else None
         why: list[tuple[str, float]] = []
-        for f in known:
-            row = self._log[f]
+        for f, row in known:
             gain = row[best] - (row[second] if second is not None else max(self._log_unseen))
             if gain > 0:
                 why.append((f, round(gain, 3)))
@@ -238,9 +248,9 @@ class TextModel:
 
         def counts_ok(v: Any) -> bool:
             return (
-                isinstance(v, list)
+                type(v) is list
                 and len(v) == k
-                and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in v)
+                and all(type(x) is int and x >= 0 for x in v)  # bool is not int here
             )
 
         priors = data.get("priors")
@@ -253,9 +263,9 @@ class TextModel:
         counts = data.get("counts")
         if not isinstance(counts, dict) or not counts:
             raise bad("counts", "must be a non-empty object of feature -> counts")
-        for f, v in counts.items():
-            if not counts_ok(v):
-                raise bad(f"counts[{f!r}]", f"must be {k} counts (integers >= 0)")
+        if not all(map(counts_ok, counts.values())):
+            f = next(f for f, v in counts.items() if not counts_ok(v))
+            raise bad(f"counts[{f!r}]", f"must be {k} counts (integers >= 0)")
         info = data.get("info", {})
         if not isinstance(info, dict):
             raise bad("info", "must be an object")
@@ -434,12 +444,7 @@ def train(
             )
             for i in test:
                 cat, feats = data[i]
-                s = list(part._log_prior)
-                for ft in feats:
-                    row = part._log.get(ft)
-                    if row is not None:
-                        for j in range(len(s)):
-                            s[j] += row[j]
+                s, _ = part._score(feats)
                 held.append((index[cat], s))
                 right += max(range(len(s)), key=lambda j: s[j]) == index[cat]
     temperature = _temperature(held) if held else 1.0

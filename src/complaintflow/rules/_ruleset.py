@@ -48,6 +48,7 @@ rule set sets ``triage_threshold``."""
 COMPLAINT_FIELDS: Final = ("respondent", "order_id", "description", "evidence")
 """Fields an ``incomplete`` screen may require."""
 MAX_PATTERN: Final = 300
+_TOKEN: Final = re.compile(r"[0-9a-z]+")
 _ID: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,99}$")
 
 _TOP_KEYS: Final = {"ruleset", "rules", "screening"}
@@ -72,6 +73,40 @@ _MAL_KEYS: Final = {"enabled", "limit", "window_hours"}
 
 
 @dataclass(frozen=True, slots=True)
+class _Quick:
+    """A necessary condition for a term to be in a text, cheap to test: a
+    Chinese term is in the text without spaces (which is the whole test);
+    a word term's first word is one of the text's words (with the endings a
+    one-word term may take) or, for a prefix term, starts one."""
+
+    compacted: str | None = None
+    keys: frozenset[str] | None = None
+    prefix: str | None = None
+
+    @classmethod
+    def of(cls, t: Term) -> _Quick:
+        if t.cjk:
+            return cls(compacted=compact(t.text))
+        words = _TOKEN.findall(t.text.rstrip("*"))
+        if not words or not t.text[:1].isalnum():
+            return cls()
+        if t.text.endswith("*") and len(words) == 1:
+            return cls(prefix=words[0])
+        if len(words) == 1:
+            return cls(keys=frozenset(words[0] + e for e in ("", "s", "es", "d", "ed", "ing")))
+        return cls(keys=frozenset(words[:1]))
+
+    def may_match(self, compacted: str, tokens: frozenset[str]) -> bool:
+        if self.compacted is not None:
+            return self.compacted in compacted
+        if self.keys is not None:
+            return not self.keys.isdisjoint(tokens)
+        if self.prefix is not None:
+            return any(w.startswith(self.prefix) for w in tokens)
+        return True
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One classification rule: when every condition it has holds, it adds
     ``weight`` to its category's score.
@@ -93,10 +128,32 @@ class Rule:
     respondent_kind: frozenset[str] | None = None
     has_order: bool | None = None
     description: str = ""
+    _quick: dict[int, _Quick] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def match(self, c: Complaint, text: str, compacted: str) -> str | None:
+    _any: _Quick | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # a quick test per term, on the words of the text (see _Quick), and
+        # one for ``any`` as a whole: its words' keys together
+        for t in (*self.any, *self.all, *self.none):
+            self._quick[id(t)] = _Quick.of(t)
+        quick = [self._quick[id(t)] for t in self.any]
+        if quick and all(q.keys is not None for q in quick):
+            keys = frozenset().union(*(q.keys or () for q in quick))
+            object.__setattr__(self, "_any", _Quick(keys=keys))
+
+    def _found(self, t: Term, text: str, compacted: str, tokens: frozenset[str]) -> bool:
+        return self._quick[id(t)].may_match(compacted, tokens) and t.found_in(text, compacted)
+
+    def match(
+        self, c: Complaint, text: str, compacted: str, tokens: frozenset[str] | None = None
+    ) -> str | None:
         """Why the rule matches ``c`` (its first matching term or condition),
-        or ``None`` when it does not."""
+        or ``None`` when it does not. ``tokens``: the words of ``text``
+        (``[0-9a-z]+``), if the caller has them."""
+        words = frozenset(_TOKEN.findall(text)) if tokens is None else tokens
+        if self._any is not None and not self._any.may_match(compacted, words):
+            return None
         why: list[str] = []
         if self.channel is not None:
             if c.channel not in self.channel:
@@ -111,15 +168,15 @@ class Rule:
             if (c.order_id is not None) != self.has_order:
                 return None
             why.append(f"has_order={str(self.has_order).lower()}")
-        if self.none and any(t.found_in(text, compacted) for t in self.none):
+        if self.none and any(self._found(t, text, compacted, words) for t in self.none):
             return None
         for t in self.all:
-            if not t.found_in(text, compacted):
+            if not self._found(t, text, compacted, words):
                 return None
         if self.all:
             why.append("+".join(repr(t.text) for t in self.all))
         if self.any:
-            hit = next((t for t in self.any if t.found_in(text, compacted)), None)
+            hit = next((t for t in self.any if self._found(t, text, compacted, words)), None)
             if hit is None:
                 return None
             why.append(repr(hit.text))
@@ -540,12 +597,13 @@ class RuleSet:
         reaches the threshold and no other category ties with it."""
         text = normalize(f"{complaint.subject} {complaint.description}")
         compacted = compact(text)
+        tokens = frozenset(_TOKEN.findall(text))
         matches: list[Match] = []
         scores: dict[str, float] = {}
         for r in self.rules:
             if r.id in self.disable:
                 continue
-            why = r.match(complaint, text, compacted)
+            why = r.match(complaint, text, compacted, tokens)
             if why is not None:
                 matches.append(Match(r.id, r.category, r.weight, why))
                 scores[r.category] = scores.get(r.category, 0.0) + r.weight
