@@ -61,7 +61,7 @@ from complaintflow.models import (
     Notification,
     Party,
 )
-from complaintflow.rules import RuleFileError, RuleSet
+from complaintflow.rules import ModelError, RuleFileError, RuleSet, TextModel, triage_queue
 from complaintflow.sla import (
     GUIDE_POLICY,
     BusinessCalendar,
@@ -129,6 +129,7 @@ __all__ = [
     "Message",
     "Messages",
     "Metrics",
+    "ModelError",
     "NewComplaint",
     "NotFound",
     "Note",
@@ -153,6 +154,7 @@ __all__ = [
     "StoreError",
     "TargetMetrics",
     "TargetReport",
+    "TextModel",
     "Withdraw",
     "Worker",
     "WorkerHealth",
@@ -169,5 +171,6 @@ __all__ = [
     "sla",
     "stores",
     "testing",
+    "triage_queue",
     "working_days",
 ]

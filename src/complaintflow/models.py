@@ -108,12 +108,25 @@ class Flag(Model):
 
 
 class Classification(Model):
-    """Why a complaint got its category: the score and the rules that matched."""
+    """Why a complaint got its category: the rules that matched (and their
+    score) or the model's features, with a confidence.
+
+    ``source`` names what decided: ``rules``, ``model`` or ``plugin``.
+    Below the triage threshold ``category`` stays ``None``,
+    ``needs_triage`` is set and ``candidates`` holds the two likeliest
+    categories with their probabilities, for a handler to choose from."""
 
     category: str | None
     score: float = 0.0
     rules: tuple[str, ...] = ()
     source: str = "rules"
+    confidence: float | None = None
+    """How sure the decision is, 0 to 1 (a clear rule decision is 1)."""
+    features: tuple[str, ...] = ()
+    """The model's features that weighed most for the result."""
+    candidates: tuple[tuple[str, float], ...] = ()
+    """The likeliest categories with their probabilities, highest first."""
+    needs_triage: bool = False
 
 
 class Complaint(Model):

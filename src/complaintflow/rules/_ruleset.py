@@ -20,12 +20,14 @@ from typing import Any, Final
 from complaintflow._rulefile import Checker, RuleFileError
 from complaintflow.hookspecs import hookimpl
 from complaintflow.models import Classification, Complaint
+from complaintflow.rules._model import Prediction, TextModel
 from complaintflow.rules._text import Term, compact, normalize
 
 __all__ = [
     "BUILTIN_CATEGORY_IDS",
     "COMPLAINT_FIELDS",
     "DEFAULT_THRESHOLD",
+    "DEFAULT_TRIAGE_THRESHOLD",
     "ClassificationResult",
     "DuplicateScreen",
     "IncompleteScreen",
@@ -40,13 +42,17 @@ BUILTIN_CATEGORY_IDS: Final = frozenset(
 )
 DEFAULT_THRESHOLD: Final = 2.0
 """The score a category needs when no rule set sets ``threshold``."""
+DEFAULT_TRIAGE_THRESHOLD: Final = 0.5
+"""The model's confidence below which a complaint needs triage, when no
+rule set sets ``triage_threshold``."""
 COMPLAINT_FIELDS: Final = ("respondent", "order_id", "description", "evidence")
 """Fields an ``incomplete`` screen may require."""
 MAX_PATTERN: Final = 300
+_TOKEN: Final = re.compile(r"[0-9a-z]+")
 _ID: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,99}$")
 
 _TOP_KEYS: Final = {"ruleset", "rules", "screening"}
-_RULESET_KEYS: Final = {"name", "description", "threshold", "disable"}
+_RULESET_KEYS: Final = {"name", "description", "threshold", "triage_threshold", "disable"}
 _RULE_KEYS: Final = {
     "id",
     "category",
@@ -64,6 +70,40 @@ _SCREEN_KEYS: Final = {"duplicate", "incomplete", "malicious"}
 _DUP_KEYS: Final = {"enabled", "similarity", "same_order"}
 _INC_KEYS: Final = {"enabled", "default", "required"}
 _MAL_KEYS: Final = {"enabled", "limit", "window_hours"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Quick:
+    """A necessary condition for a term to be in a text, cheap to test: a
+    Chinese term is in the text without spaces (which is the whole test);
+    a word term's first word is one of the text's words (with the endings a
+    one-word term may take) or, for a prefix term, starts one."""
+
+    compacted: str | None = None
+    keys: frozenset[str] | None = None
+    prefix: str | None = None
+
+    @classmethod
+    def of(cls, t: Term) -> _Quick:
+        if t.cjk:
+            return cls(compacted=compact(t.text))
+        words = _TOKEN.findall(t.text.rstrip("*"))
+        if not words or not t.text[:1].isalnum():
+            return cls()
+        if t.text.endswith("*") and len(words) == 1:
+            return cls(prefix=words[0])
+        if len(words) == 1:
+            return cls(keys=frozenset(words[0] + e for e in ("", "s", "es", "d", "ed", "ing")))
+        return cls(keys=frozenset(words[:1]))
+
+    def may_match(self, compacted: str, tokens: frozenset[str]) -> bool:
+        if self.compacted is not None:
+            return self.compacted in compacted
+        if self.keys is not None:
+            return not self.keys.isdisjoint(tokens)
+        if self.prefix is not None:
+            return any(w.startswith(self.prefix) for w in tokens)
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +128,32 @@ class Rule:
     respondent_kind: frozenset[str] | None = None
     has_order: bool | None = None
     description: str = ""
+    _quick: dict[int, _Quick] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def match(self, c: Complaint, text: str, compacted: str) -> str | None:
+    _any: _Quick | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # a quick test per term, on the words of the text (see _Quick), and
+        # one for ``any`` as a whole: its words' keys together
+        for t in (*self.any, *self.all, *self.none):
+            self._quick[id(t)] = _Quick.of(t)
+        quick = [self._quick[id(t)] for t in self.any]
+        if quick and all(q.keys is not None for q in quick):
+            keys = frozenset().union(*(q.keys or () for q in quick))
+            object.__setattr__(self, "_any", _Quick(keys=keys))
+
+    def _found(self, t: Term, text: str, compacted: str, tokens: frozenset[str]) -> bool:
+        return self._quick[id(t)].may_match(compacted, tokens) and t.found_in(text, compacted)
+
+    def match(
+        self, c: Complaint, text: str, compacted: str, tokens: frozenset[str] | None = None
+    ) -> str | None:
         """Why the rule matches ``c`` (its first matching term or condition),
-        or ``None`` when it does not."""
+        or ``None`` when it does not. ``tokens``: the words of ``text``
+        (``[0-9a-z]+``), if the caller has them."""
+        words = frozenset(_TOKEN.findall(text)) if tokens is None else tokens
+        if self._any is not None and not self._any.may_match(compacted, words):
+            return None
         why: list[str] = []
         if self.channel is not None:
             if c.channel not in self.channel:
@@ -106,15 +168,15 @@ class Rule:
             if (c.order_id is not None) != self.has_order:
                 return None
             why.append(f"has_order={str(self.has_order).lower()}")
-        if self.none and any(t.found_in(text, compacted) for t in self.none):
+        if self.none and any(self._found(t, text, compacted, words) for t in self.none):
             return None
         for t in self.all:
-            if not t.found_in(text, compacted):
+            if not self._found(t, text, compacted, words):
                 return None
         if self.all:
             why.append("+".join(repr(t.text) for t in self.all))
         if self.any:
-            hit = next((t for t in self.any if t.found_in(text, compacted)), None)
+            hit = next((t for t in self.any if self._found(t, text, compacted, words)), None)
             if hit is None:
                 return None
             why.append(repr(hit.text))
@@ -138,39 +200,63 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class ClassificationResult:
-    """The outcome of :meth:`RuleSet.classify`: the category (``None`` below
-    the threshold or on a tie), its score, every category's score and the
-    matches that explain them."""
+    """The outcome of :meth:`RuleSet.classify`: the category (``None`` when
+    the complaint needs triage), the rules' best score, every category's
+    rule score and the matches that explain them; when the rule set has a
+    model, its prediction.
+
+    ``source`` names what decided (``rules`` or ``model``), ``confidence``
+    how sure it is (a clear rule decision counts as 1), ``features`` the
+    model's features that weighed most (with their log-likelihood ratio) and
+    ``candidates`` the likeliest categories with their probability (with no
+    model: their share of the rule score)."""
 
     category: str | None
     score: float
     threshold: float
     scores: Mapping[str, float]
     matches: tuple[Match, ...]
+    source: str = "rules"
+    confidence: float | None = None
+    candidates: tuple[tuple[str, float], ...] = ()
+    features: tuple[tuple[str, float], ...] = ()
+    needs_triage: bool = False
+    prediction: Prediction | None = None
 
     @property
     def rules(self) -> tuple[str, ...]:
         """The ids of the rules behind the result: the winning category's
-        when there is one, every matching rule's otherwise."""
-        if self.category is None:
+        when the rules decided it, every matching rule's otherwise."""
+        if self.category is None or self.source != "rules":
             return tuple(m.rule for m in self.matches)
         return tuple(m.rule for m in self.matches if m.category == self.category)
 
     def explain(self) -> str:
-        """One line per matching rule, for a handler."""
-        head = (
-            f"{self.category} (score {self.score:g} >= {self.threshold:g})"
-            if self.category is not None
-            else f"unclassified (best score {self.score:g}, threshold {self.threshold:g})"
-        )
+        """What decided, then one line per matching rule and per weighty
+        feature, for a handler."""
+        if self.category is not None and self.source == "rules":
+            head = f"{self.category} by rules (score {self.score:g} >= {self.threshold:g})"
+        elif self.category is not None:
+            head = f"{self.category} by model (confidence {self.confidence or 0:.2f})"
+        else:
+            top = ", ".join(f"{c} {p:.2f}" for c, p in self.candidates) or "none"
+            head = f"needs triage (rule score {self.score:g}; candidates: {top})"
         lines = [head]
         lines += [f"  {m.rule} -> {m.category} +{m.weight:g}: {m.evidence}" for m in self.matches]
+        lines += [f"  feature {f!r} +{w:g}" for f, w in self.features]
         return "\n".join(lines)
 
     def to_classification(self) -> Classification:
         """The :class:`~complaintflow.Classification` recorded on the complaint."""
         return Classification(
-            category=self.category, score=self.score, rules=self.rules, source="rules"
+            category=self.category,
+            score=self.score,
+            rules=self.rules,
+            source=self.source,
+            confidence=None if self.confidence is None else round(self.confidence, 4),
+            features=tuple(f for f, _ in self.features),
+            candidates=tuple((c, round(p, 4)) for c, p in self.candidates),
+            needs_triage=self.needs_triage,
         )
 
 
@@ -228,11 +314,21 @@ class RuleSet:
         duplicate: DuplicateScreen | None = None,
         incomplete: IncompleteScreen | None = None,
         malicious: MaliciousScreen | None = None,
+        model: TextModel | None = None,
+        triage_threshold: float | None = None,
     ) -> None:
+        if model is not None and not isinstance(model, TextModel):
+            raise _fail(source, "", "model", "must be a TextModel")
+        if triage_threshold is not None and not 0 <= triage_threshold <= 1:
+            raise _fail(source, "ruleset", "triage_threshold", "must be 0 to 1")
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.name = name
         self.source = source
         self._threshold = threshold
+        self.model = model
+        self._triage = triage_threshold
+        self._allowed: frozenset[str] | None = None
+        """The categories the model may choose (see :meth:`checked`)."""
         self.disable: frozenset[str] = frozenset(disable)
         self._duplicate = duplicate
         self._incomplete = incomplete
@@ -250,6 +346,27 @@ class RuleSet:
         return DEFAULT_THRESHOLD if self._threshold is None else self._threshold
 
     @property
+    def triage_threshold(self) -> float:
+        """The model's confidence below which a complaint needs triage."""
+        return DEFAULT_TRIAGE_THRESHOLD if self._triage is None else self._triage
+
+    def with_model(
+        self, model: TextModel | None, *, triage_threshold: float | None = None
+    ) -> RuleSet:
+        """This set with ``model`` as the fallback when the rules do not
+        decide (``None``: rules only), and optionally another triage
+        threshold."""
+        if model is not None and not isinstance(model, TextModel):
+            raise _fail(self.source, "", "model", "must be a TextModel")
+        if triage_threshold is not None and not 0 <= triage_threshold <= 1:
+            raise _fail(self.source, "ruleset", "triage_threshold", "must be 0 to 1")
+        out = RuleSet.merged([self], name=self.name)
+        out.model = model
+        if triage_threshold is not None:
+            out._triage = triage_threshold
+        return out
+
+    @property
     def duplicate(self) -> DuplicateScreen:
         return self._duplicate or DuplicateScreen()
 
@@ -265,7 +382,10 @@ class RuleSet:
         return len(self.rules)
 
     def __repr__(self) -> str:
-        return f"RuleSet({self.name!r}, {len(self.rules)} rules, threshold={self.threshold:g})"
+        model = "" if self.model is None else f", {self.model!r}"
+        return (
+            f"RuleSet({self.name!r}, {len(self.rules)} rules, threshold={self.threshold:g}{model})"
+        )
 
     # -- the plugin side -----------------------------------------------------
 
@@ -321,6 +441,7 @@ class RuleSet:
             ck.raise_if_any()
         ck.keys("", dict(data), _TOP_KEYS)
         name, threshold = "custom", None
+        triage: float | None = None
         disable: tuple[str, ...] = ()
         head = ck.table("ruleset", "", data.get("ruleset"))
         if head is not None:
@@ -329,6 +450,9 @@ class RuleSet:
             ck.string("ruleset", "description", head.get("description"))
             threshold = ck.number(
                 "ruleset", "threshold", head.get("threshold"), minimum=0, exclusive_minimum=True
+            )
+            triage = ck.number(
+                "ruleset", "triage_threshold", head.get("triage_threshold"), minimum=0, maximum=1
             )
             disable = ck.strings("ruleset", "disable", head.get("disable")) or ()
         rules = _rules(ck, data.get("rules"), known)
@@ -351,12 +475,14 @@ class RuleSet:
             duplicate=dup,
             incomplete=inc,
             malicious=mal,
+            triage_threshold=triage,
         )
 
     @classmethod
     def default(cls) -> RuleSet:
         """The rules shipped with the library: the five categories in Chinese
-        and English, and the screening defaults."""
+        and English, the screening defaults, and the shipped model
+        (:meth:`TextModel.default`) as the fallback."""
         return _default()
 
     # -- combining ---------------------------------------------------------
@@ -376,6 +502,9 @@ class RuleSet:
         dup: DuplicateScreen | None = None
         inc: IncompleteScreen | None = None
         mal: MaliciousScreen | None = None
+        model: TextModel | None = None
+        triage: float | None = None
+        allowed: frozenset[str] | None = None
         for s in sets:
             for r in s.rules:
                 if r.id in origins:
@@ -392,6 +521,9 @@ class RuleSet:
             dup = s._duplicate or dup
             inc = s._incomplete or inc
             mal = s._malicious or mal
+            model = s.model or model
+            triage = s._triage if s._triage is not None else triage
+            allowed = s._allowed if s._allowed is not None else allowed
         if problems:
             raise RuleFileError(problems)
         out = cls(
@@ -403,7 +535,10 @@ class RuleSet:
             duplicate=dup,
             incomplete=inc,
             malicious=mal,
+            model=model,
+            triage_threshold=triage,
         )
+        out._allowed = allowed
         out._origins = origins
         out._tables = tables
         out._optional = frozenset().union(*(s._optional for s in sets))
@@ -427,11 +562,10 @@ class RuleSet:
                 problems += ck.problems
         if problems:
             raise RuleFileError(problems)
-        if len(keep) == len(self.rules):
-            return self
         out = RuleSet.merged([self])
         out.rules = tuple(keep)
         out.name = self.name
+        out._allowed = frozenset(known)
         return out
 
     def with_keywords(self, keywords: Mapping[str, Sequence[str]]) -> RuleSet:
@@ -463,12 +597,13 @@ class RuleSet:
         reaches the threshold and no other category ties with it."""
         text = normalize(f"{complaint.subject} {complaint.description}")
         compacted = compact(text)
+        tokens = frozenset(_TOKEN.findall(text))
         matches: list[Match] = []
         scores: dict[str, float] = {}
         for r in self.rules:
             if r.id in self.disable:
                 continue
-            why = r.match(complaint, text, compacted)
+            why = r.match(complaint, text, compacted, tokens)
             if why is not None:
                 matches.append(Match(r.id, r.category, r.weight, why))
                 scores[r.category] = scores.get(r.category, 0.0) + r.weight
@@ -477,16 +612,51 @@ class RuleSet:
         best = ranked[0] if ranked else 0.0
         winners = [c for c, s in scores.items() if s == best]
         category = winners[0] if best >= self.threshold and len(winners) == 1 else None
-        return ClassificationResult(
+        ordered = dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])))
+        rules = ClassificationResult(
             category=category,
             score=best,
             threshold=self.threshold,
-            scores=dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))),
+            scores=ordered,
             matches=tuple(matches),
+        )
+        if self.model is None:
+            if category is not None:
+                return replace(rules, confidence=1.0)
+            total = sum(ordered.values())
+            shares = tuple((c, s / total) for c, s in list(ordered.items())[:2])
+            return replace(rules, candidates=shares, needs_triage=True, confidence=0.0)
+        # with a model the rules decide only clearly: the winner leads every
+        # other category by the threshold at least
+        runner_up = ranked[1] if len(ranked) > 1 else 0.0
+        if category is not None and best - runner_up >= self.threshold:
+            return replace(rules, confidence=1.0)
+        p = self.model.predict(
+            f"{complaint.subject}\n{complaint.description}", allowed=self._allowed
+        )
+        if p is None:
+            return replace(rules, category=None, source="model", needs_triage=True, confidence=0.0)
+        # the model decides only on evidence: a feature that favours its choice
+        decided = p.confidence >= self.triage_threshold and bool(p.features)
+        return replace(
+            rules,
+            category=p.category if decided else None,
+            source="model",
+            confidence=p.confidence,
+            candidates=p.probabilities[:2],
+            features=p.features,
+            needs_triage=not decided,
+            prediction=p,
         )
 
 
 # -- reading helpers -----------------------------------------------------------
+
+
+def _fail(source: str, table: str, key: str, reason: str) -> RuleFileError:
+    ck = Checker(source)
+    ck.add(table, key, reason)
+    return RuleFileError(ck.problems)
 
 
 def _unknown_category(cid: str, known: Iterable[str]) -> str:
@@ -652,6 +822,7 @@ def _default() -> RuleSet:
     ]
     out = RuleSet.merged(sets, name="default")
     out._optional = frozenset(r.id for r in out.rules)
+    out.model = TextModel.default()
     return out
 
 
