@@ -314,7 +314,9 @@ def _sla_summary(result: SlaResult) -> list[str]:
 
 
 def _sla_problems(result: SlaResult) -> list[str]:
-    return [f"{t.name}: {t.problem}" for t in result.targets if t.problem]
+    return [f"{t.name}: {t.problem}" for t in result.targets if t.problem] + [
+        f"{t.name}: provisional: {t.provisional}" for t in result.targets if t.provisional
+    ]
 
 
 def _sla(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
