@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from complaintflow import __version__
+from complaintflow import __version__, _cli_calendar
 from complaintflow.states import Status, transitions_table
 
 if TYPE_CHECKING:
@@ -485,6 +485,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="a category id rules may name besides the built-in ones (repeatable)",
     )
     rc.add_argument("--pack", action="store_true", help="the file is a policy pack")
+    _cli_calendar.add_parser(sub)
     return parser, sla
 
 
@@ -500,6 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args.db, count=args.count, progress=args.progress, plain=args.plain)
         if args.command == "sla":
             return _sla(args, sla)
+        if args.command == "calendar":
+            return _cli_calendar.run(args)
         print(diagram(args.format))
         return 0
     except BrokenPipeError:
