@@ -141,7 +141,12 @@ class SlaTracker:
                     if r.name == ch["target"] and r.cycle == ch["cycle"]:
                         old = ch.get("old")
                         promised = r.promised or (None if old is None else _dt(old))
-                        records[i] = r._replace(promised=promised)
+                        r = self._recompute(r._replace(promised=promised))
+                        if r.live and r.deadline is not None and utc(r.deadline) > utc(t):
+                            # a breach alerted on the old deadline is not one
+                            # yet: it is alerted again when the new one passes
+                            r = r._replace(sent=tuple(k for k in r.sent if k != "breach"))
+                        records[i] = r
                         changed.add(i)
             return self._done(after, state, records, changed)
 
