@@ -107,13 +107,16 @@ def test_provisional_follow_up_is_alerted_then_recomputed(
         cid = executed_on_dec_24(engine, clock)
     r = engine.sla(cid, now=sh(12, 24, 11))["follow_up"]
     assert r.deadline == PROVISIONAL
-    assert r.provisional is not None and "2027-01-01" in r.provisional
+    assert r.provisional is not None
+    assert "2027-01-01" in r.provisional
     assert r.calendar_version == cf.BusinessCalendar.preset("CN").version
     c = engine.get(cid)
-    assert c.sla is not None and c.sla.next_check is not None
+    assert c.sla is not None
+    assert c.sla.next_check is not None
     # the log says so, once for the calendar version
     warned = [m for m in caplog.messages if "provisionally" in m]
-    assert len(warned) == 1 and "2027-01-01" in warned[0]
+    assert len(warned) == 1
+    assert "2027-01-01" in warned[0]
 
     # warnings at 0.5 (3.5 working days: 12-30 12:00) and 0.8 (5.6 days: 01-01 14:24)
     alerts = engine.sweep(now=sh(12, 30, 12, 1))
@@ -125,7 +128,8 @@ def test_provisional_follow_up_is_alerted_then_recomputed(
     c = engine.get(cid)
     assert c.sla is not None
     rec = next(x for x in c.sla.targets if x.name == "follow_up")
-    assert rec.provisional and "breach" in rec.sent
+    assert rec.provisional
+    assert "breach" in rec.sent
 
     # the 2027 schedule arrives: recomputed, the promise kept, breach re-armed
     new = cf.BusinessCalendar.preset("CN").extended(DATA / "cn-2027.toml")
@@ -166,9 +170,9 @@ def test_a_stop_on_a_provisional_deadline_is_judged_on_the_recomputed_one(
     new = cf.BusinessCalendar.preset("CN").extended(DATA / "cn-2027.toml")
     changed, _, changes = change_calendar(c, new, stop + timedelta(days=2))
     assert len(changes) == 1
-    report = {
-        x.name: x for x in SlaTracker(new).reports(changed, now=stop + timedelta(days=2))
-    }["follow_up"]
+    report = {x.name: x for x in SlaTracker(new).reports(changed, now=stop + timedelta(days=2))}[
+        "follow_up"
+    ]
     assert report.state == after
     assert report.deadline == FINAL
     assert report.promised == PROVISIONAL
