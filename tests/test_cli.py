@@ -126,12 +126,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], "{demo,sla,diagram,rules}"),
+        ([], "{demo,sla,diagram,rules,calendar}"),
         (["demo"], "--count N"),
         (["sla"], "the category's required"),
         (["diagram"], "--format"),
         (["rules"], "check"),
         (["rules", "check"], "--pack"),
+        (["calendar"], "{show,check,import}"),
+        (["calendar", "check"], "--horizon DAYS"),
     ],
 )
 def test_help_everywhere(
