@@ -126,13 +126,15 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], "{demo,sla,diagram,rules,worker}"),
+        ([], "{demo,sla,diagram,rules,worker,calendar}"),
         (["demo"], "--count N"),
         (["sla"], "the category's required"),
         (["diagram"], "--format"),
         (["rules"], "check"),
         (["rules", "check"], "--pack"),
         (["worker"], "--max-attempts N"),
+        (["calendar"], "{show,check,import}"),
+        (["calendar", "check"], "--horizon DAYS"),
     ],
 )
 def test_help_everywhere(
@@ -719,7 +721,8 @@ def test_sla_deadline_outside_the_calendar_data(
     capsys: pytest.CaptureFixture[str], no_rich: None
 ) -> None:
     # the bundled CN data ends on 31 December 2026: the follow-up's deadline
-    # cannot be computed, which the table says instead of failing
+    # is provisional, counted on the weekly pattern into 2027, which the
+    # table says: 12-31 (1), 01-01 (2), 01-04..01-08 (3..7) -> 24:00 of 01-08
     argv = [
         "sla",
         "--received",
@@ -737,11 +740,12 @@ def test_sla_deadline_outside_the_calendar_data(
     ]
     code, out, _ = run(capsys, *argv)
     assert code == 0
-    assert "follow_up: 2027-01-01 is outside the range this calendar's data covers" in out
+    assert "follow_up: provisional: counted on the weekly pattern" in out
+    assert "2027-01-01 is outside the range this calendar's data covers" in out
     data = sla_json(capsys, *argv[1:])
     follow_up = targets(data)["follow_up"]
-    assert follow_up["deadline"] is None
-    assert "outside the range" in follow_up["problem"]
+    assert follow_up["deadline"] == "2027-01-09T00:00:00+08:00"
+    assert follow_up["problem"] is None
 
 
 def test_a_closed_pipe_ends_quietly(

@@ -305,16 +305,20 @@ def test_sla_policy_hook_changes_running_targets() -> None:
     assert "decision_notice" not in r  # not in the escalated policy
 
 
-def test_missing_calendar_data_is_reported_not_guessed(engine: cf.Engine) -> None:
-    # the CN data ends on 2026-12-31; 7 working days after 2026-12-30 need 2027
+def test_missing_calendar_data_gives_a_provisional_deadline(engine: cf.Engine) -> None:
+    # the CN data ends on 2026-12-31; 7 working days after 2026-12-30 need 2027:
+    # counted on the weekly pattern (Mon-Fri, no 2027 holidays known), by hand
+    # 12-31 Thu (1), 01-01 Fri (2), 01-04..01-08 (3..7) -> 24:00 of 2027-01-08
     cid = submit(engine, when=at(28, 10, month=12))
     to_classified(engine, cid, ack=at(28, 11, month=12), classify=at(28, 12, month=12))
     engine.handle(cid, cf.Decide(actor=H, outcome="upheld", basis="b", at=at(29, 9, month=12)))
     engine.handle(cid, cf.Execute(actor=H, at=at(30, 9, month=12)))
     r = engine.sla(cid, now=at(30, 10, month=12))["follow_up"]
-    assert r.deadline is None
-    assert r.problem is not None
-    assert "2027" in r.problem
+    assert r.deadline == datetime(2027, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert r.problem is None
+    assert r.provisional is not None
+    assert "2027" in r.provisional
+    assert engine.get(cid).sla.next_check is not None  # type: ignore[union-attr]
 
 
 def test_sla_rejects_naive_now(engine: cf.Engine) -> None:

@@ -18,6 +18,7 @@ from complaintflow.sla._durations import calendar_days, working_days
 __all__ = ["Metrics", "TargetMetrics", "compute_metrics", "percentile"]
 
 _PAGE: Final = 500
+_COUNTS: Final = ("met", "breached", "running", "cancelled", "undetermined", "provisional")
 RESOLVING: Final = frozenset({"decide", "reject", "withdraw"})
 """Events that close a complaint in the FCA sense (a final response, a
 rejection with reasons, or the complainant withdrawing)."""
@@ -45,7 +46,11 @@ class TargetMetrics:
 
     ``running`` counts started targets not stopped and not past their
     deadline (paused ones included); ``breached`` counts those stopped late
-    and those still open past their deadline. Times to stop are real
+    and those still open past their deadline. ``undetermined`` counts those
+    stopped while their deadline was provisional (or could not be computed):
+    neither met nor breached until recomputed on a calendar that covers it.
+    ``provisional`` counts the running or breached ones whose deadline is
+    provisional (they are also in those counts). Times to stop are real
     elapsed time from the target's start to its stop event."""
 
     name: str
@@ -53,6 +58,8 @@ class TargetMetrics:
     breached: int = 0
     running: int = 0
     cancelled: int = 0
+    undetermined: int = 0
+    provisional: int = 0
     median_to_stop: timedelta | None = None
     p90_to_stop: timedelta | None = None
 
@@ -73,7 +80,9 @@ class Metrics:
     - FCA-style buckets by the first ``decide``, ``reject`` or ``withdraw``:
       within 3 business days (24:00 of the third working day after the day of
       receipt, on the engine's calendar), after that but within 8 weeks (56
-      calendar days), later; ``open`` when none yet.
+      calendar days), later; ``open`` when none yet; ``closed_undetermined``
+      when the bucket depends on a provisional deadline (past the calendar's
+      data). Metrics never raise for data outside a calendar.
     """
 
     since: datetime
@@ -89,6 +98,7 @@ class Metrics:
     closed_within_8_weeks: int = 0
     closed_later: int = 0
     open: int = 0
+    closed_undetermined: int = 0
 
 
 def _all(store: Any) -> Iterator[Complaint]:
@@ -123,7 +133,7 @@ def compute_metrics(
     counts: dict[str, dict[str, int]] = {}
     to_stop: dict[str, list[timedelta]] = {}
     first: list[timedelta] = []
-    buckets = {"3bd": 0, "8w": 0, "later": 0, "open": 0}
+    buckets = {"3bd": 0, "8w": 0, "later": 0, "open": 0, "undetermined": 0}
     n = 0
     first_types = frozenset({"acknowledge", "decide", "reject", "request_info"})
     for c in _all(store):
@@ -133,19 +143,22 @@ def compute_metrics(
             continue
         n += 1
         for r in c.sla.targets if c.sla is not None else ():
-            row = counts.setdefault(r.name, {"met": 0, "breached": 0, "running": 0, "cancelled": 0})
+            row = counts.setdefault(r.name, dict.fromkeys(_COUNTS, 0))
             to_stop.setdefault(r.name, [])
             if r.cancelled_at is not None:
                 row["cancelled"] += 1
             elif r.started_at > now:
                 continue
             elif r.stopped_at is not None:
-                row["met" if r.met else "breached"] += 1
+                row["undetermined" if r.met is None else "met" if r.met else "breached"] += 1
                 to_stop[r.name].append(r.stopped_at - r.started_at)
-            elif r.deadline is not None and now > r.deadline:
-                row["breached"] += 1
             else:
-                row["running"] += 1
+                if r.deadline is not None and now > r.deadline:
+                    row["breached"] += 1
+                else:
+                    row["running"] += 1
+                if r.provisional:
+                    row["provisional"] += 1
         events = store.events(c.id)
         e = _first(events, first_types)
         if e is not None:
@@ -153,12 +166,18 @@ def compute_metrics(
         closed = _first(events, RESOLVING)
         if closed is None:
             buckets["open"] += 1
-        elif closed.at <= calendar.add(c.received_at, working_days(3)):
-            buckets["3bd"] += 1
-        elif closed.at <= calendar.add(c.received_at, calendar_days(56)):
-            buckets["8w"] += 1
-        else:
-            buckets["later"] += 1
+            continue
+        bucket = "later"
+        for key, duration in (("3bd", working_days(3)), ("8w", calendar_days(56))):
+            info = calendar.deadline_info(c.received_at, duration)
+            assert info.deadline is not None  # no pauses
+            if info.provisional:
+                bucket = "undetermined"
+                break
+            if closed.at <= info.deadline:
+                bucket = key
+                break
+        buckets[bucket] += 1
     targets = {
         name: TargetMetrics(
             name=name,
@@ -182,4 +201,5 @@ def compute_metrics(
         closed_within_8_weeks=buckets["8w"],
         closed_later=buckets["later"],
         open=buckets["open"],
+        closed_undetermined=buckets["undetermined"],
     )

@@ -10,8 +10,12 @@ from pydantic import Field
 
 from complaintflow._base import Model
 
-TargetStateName = Literal["pending", "running", "paused", "met", "breached", "cancelled"]
-"""The states a target is reported in (``TargetReport.state``)."""
+TargetStateName = Literal[
+    "pending", "running", "paused", "met", "breached", "cancelled", "undetermined"
+]
+"""The states a target is reported in (``TargetReport.state``);
+``undetermined``: stopped while the deadline was provisional (a later
+calendar may settle it either way; recomputation does)."""
 
 
 class TargetRecord(NamedTuple):
@@ -42,6 +46,18 @@ class TargetRecord(NamedTuple):
     """When the next alert not yet emitted is due (see :meth:`next_alert`)."""
     problem: str | None = None
     """Why the deadline could not be computed (e.g. no calendar data)."""
+    calendar: str | None = None
+    """The id (name) of the calendar the deadline was computed on."""
+    calendar_version: str | None = None
+    """That calendar's version id (``BusinessCalendar.version``)."""
+    provisional: str | None = None
+    """Why the deadline is provisional (counted past the calendar's data on
+    the weekly pattern); ``None`` when final. A stop is not judged met or
+    breached while it is: ``met`` stays ``None`` until recomputed."""
+    promised: datetime | None = None
+    """The deadline first told to the parties, kept when a calendar change
+    recomputed it (``None`` when no change did). With the default binding
+    policy, ``deadline`` is the later of the recomputed one and this."""
 
     @property
     def live(self) -> bool:
@@ -91,6 +107,12 @@ class TargetReport(Model):
     at_risk: bool = False
     """Running (or paused) past a warning threshold."""
     problem: str | None = None
+    provisional: str | None = None
+    """Why the deadline is provisional; ``None`` when it is final."""
+    promised: datetime | None = None
+    """The deadline first told, when a calendar change recomputed it."""
+    calendar_version: str | None = None
+    """The version of the calendar the deadline was computed on."""
 
 
 class SlaReport(Mapping[str, TargetReport]):
@@ -134,4 +156,6 @@ class SlaAlert(Model):
     deadline: datetime | None
     detected_at: datetime
     handler: str | None = None
+    provisional: str | None = None
+    """Why the deadline alerted on is provisional; ``None`` when final."""
     data: dict[str, Any] = Field(default_factory=dict)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from complaintflow import __version__
+from complaintflow import __version__, _cli_calendar
 from complaintflow._cli_worker import add_worker_parser, worker_command
 from complaintflow.states import Status, transitions_table
 
@@ -315,7 +315,9 @@ def _sla_summary(result: SlaResult) -> list[str]:
 
 
 def _sla_problems(result: SlaResult) -> list[str]:
-    return [f"{t.name}: {t.problem}" for t in result.targets if t.problem]
+    return [f"{t.name}: {t.problem}" for t in result.targets if t.problem] + [
+        f"{t.name}: provisional: {t.provisional}" for t in result.targets if t.provisional
+    ]
 
 
 def _sla(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -486,6 +488,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     rc.add_argument("--pack", action="store_true", help="the file is a policy pack")
     add_worker_parser(sub)
     importlib.import_module("complaintflow._cli_rules").add_commands(rsub)
+    _cli_calendar.add_parser(sub)
     return parser, sla
 
 
@@ -505,6 +508,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sla(args, sla)
         if args.command == "worker":
             return worker_command(args)
+        if args.command == "calendar":
+            return _cli_calendar.run(args)
         print(diagram(args.format))
         return 0
     except BrokenPipeError:

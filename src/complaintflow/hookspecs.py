@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Final
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from complaintflow.categories import Category
     from complaintflow.models import Actor, Complaint, Event, Flag, Notification
 
@@ -200,6 +202,20 @@ def complaintflow_sla_alert(alert: Any) -> None:
     :param alert: an :class:`~complaintflow.SlaAlert`; each is emitted once.
 
     Every implementation is called. Since 0.1.
+    """
+
+
+@hookspec
+def complaintflow_calendar_expiring(calendar: Any, data_ends: date) -> None:
+    """Called when a calendar's data ends within the warning horizon.
+
+    :param calendar: the :class:`~complaintflow.BusinessCalendar` whose data
+        runs out.
+    :param data_ends: the last date its data covers.
+
+    Load the next year's schedule (``calendar.extended(path)``) before then:
+    past it, deadlines are provisional. Every implementation is called.
+    Since 0.2.
     """
 
 

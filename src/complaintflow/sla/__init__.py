@@ -15,7 +15,8 @@ from complaintflow._sla_state import (
     TargetReport,
     TargetStateName,
 )
-from complaintflow.sla._calendar import BusinessCalendar, BusinessHours, Pause
+from complaintflow.sla._calendar import BusinessCalendar, BusinessHours, DeadlineInfo, Pause
+from complaintflow.sla._data import WORKDAY_MARKERS, Schedule, load_schedule
 from complaintflow.sla._durations import (
     Duration,
     DurationKind,
@@ -24,6 +25,7 @@ from complaintflow.sla._durations import (
     hours,
     working_days,
 )
+from complaintflow.sla._expiry import DEFAULT_HORIZON, ExpiryWatch, expiry_message
 from complaintflow.sla._policy import (
     GUIDE_POLICY,
     PACKS,
@@ -36,16 +38,21 @@ from complaintflow.sla._policy import (
 from complaintflow.sla._presets import MissingDependency
 
 __all__ = [
+    "DEFAULT_HORIZON",
     "GUIDE_POLICY",
     "PACKS",
     "START_ANCHORS",
+    "WORKDAY_MARKERS",
     "BusinessCalendar",
     "BusinessHours",
+    "DeadlineInfo",
     "Duration",
     "DurationKind",
+    "ExpiryWatch",
     "MissingDependency",
     "PackInfo",
     "Pause",
+    "Schedule",
     "SlaAlert",
     "SlaPolicy",
     "SlaReport",
@@ -56,7 +63,9 @@ __all__ = [
     "TargetStateName",
     "business_hours",
     "calendar_days",
+    "expiry_message",
     "hours",
+    "load_schedule",
     "pack_info",
     "working_days",
 ]

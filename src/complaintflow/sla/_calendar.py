@@ -9,11 +9,15 @@ on a lazily extended :class:`~complaintflow.sla._index.DayIndex`.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final, TypeAlias, final
+from pathlib import Path
+from typing import Any, Final, NamedTuple, TypeAlias, final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from complaintflow.errors import CalendarRangeError, InvalidInput
@@ -28,7 +32,11 @@ from complaintflow.sla._index import (
     to_us,
 )
 
-__all__ = ["BusinessCalendar", "BusinessHours", "Pause"]
+__all__ = ["BusinessCalendar", "BusinessHours", "DeadlineInfo", "Pause"]
+
+log = logging.getLogger("complaintflow.sla")
+_WARNED: set[str] = set()
+"""Calendar versions a provisional deadline was already logged for."""
 
 Pause: TypeAlias = tuple[datetime, datetime | None]
 """A pause of a target's clock: ``(start, end)``; ``end`` None while still open."""
@@ -46,6 +54,20 @@ _CHUNK: Final = 4 * 366  # days indexed at a time when a calendar is unbounded
 _WHOLE_RANGE: Final = 40 * 366  # a bounded range up to this long is indexed at once
 _WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HOUR_KINDS: Final = frozenset({"hours", "business_hours"})
+
+
+class DeadlineInfo(NamedTuple):
+    """A deadline with what it rests on (:meth:`BusinessCalendar.deadline_info`)."""
+
+    deadline: datetime | None
+    """None while a pause is still open."""
+    provisional: str | None
+    """Why the deadline is provisional (it needs days past the calendar's
+    data and was counted on the weekly pattern); None when final."""
+    calendar: str | None
+    """The calendar's name (its id)."""
+    version: str
+    """The calendar's version id (:attr:`BusinessCalendar.version`)."""
 
 
 def _time_us(t: time) -> int:
@@ -196,10 +218,16 @@ class BusinessCalendar:
         "_hol",
         "_hol_ord",
         "_ix",
+        "_label",
         "_lock",
         "_makeup_hours",
         "_mask",
+        "_name",
+        "_names",
+        "_proj",
+        "_source",
         "_tz",
+        "_ver",
         "_vhi",
         "_vlo",
         "_wd",
@@ -217,7 +245,24 @@ class BusinessCalendar:
         *,
         valid_from: date | None = None,
         valid_until: date | None = None,
+        name: str | None = None,
+        source: str | None = None,
+        data_version: str | None = None,
+        names: Mapping[date, str] | None = None,
     ) -> None:
+        for field, text in (("name", name), ("source", source), ("data_version", data_version)):
+            if text is not None and not isinstance(text, str):
+                raise InvalidInput.field(field, "must be a string or None")
+        if names is not None and not (
+            isinstance(names, Mapping)
+            and all(isinstance(k, date) and isinstance(v, str) for k, v in names.items())
+        ):
+            raise InvalidInput.field("names", "must map dates to names")
+        self._name = name
+        self._source = source
+        self._label = data_version
+        self._ver: str | None = None
+        self._proj: BusinessCalendar | None = None
         self._tz = _parse_tz(tz)
         self._mask = _parse_weekmask(weekmask)
         self._hol = _parse_dates(holidays, "holidays")
@@ -244,6 +289,7 @@ class BusinessCalendar:
             raise InvalidInput.field("valid_until", "is before valid_from")
         self._hol_ord = frozenset(d.toordinal() for d in self._hol)
         self._wd_ord = frozenset(d.toordinal() for d in self._wd)
+        self._names = {d: n for d, n in (names or {}).items() if d in self._hol or d in self._wd}
         self._ix: DayIndex | None = None
         self._wfast: tuple[ZoneInfo, dict[int, int], list[datetime]] = (self._tz, {}, [])
         self._lock = threading.Lock()
@@ -328,6 +374,196 @@ class BusinessCalendar:
     def valid_until(self) -> date | None:
         """The last date the calendar covers, or None when unbounded."""
         return None if self._vhi == _MAX_ORDINAL else date.fromordinal(self._vhi)
+
+    @property
+    def name(self) -> str | None:
+        """The calendar's id (``"CN"`` for the preset), recorded with deadlines."""
+        return self._name
+
+    @property
+    def source(self) -> str | None:
+        """Where its data comes from (free text from the data files)."""
+        return self._source
+
+    @property
+    def data_version(self) -> str | None:
+        """The version label its data files give (free text), if any."""
+        return self._label
+
+    @property
+    def names(self) -> dict[date, str]:
+        """The names of holidays and makeup days, where the data gives them."""
+        return dict(self._names)
+
+    @property
+    def data_ends(self) -> date | None:
+        """The last date the data covers (``valid_until``); None when unbounded."""
+        return self.valid_until
+
+    @property
+    def version(self) -> str:
+        """A stable id of the calendar's effective data: 16 hex digits of the
+        SHA-256 of its zone, weekmask, holidays, makeup days, business hours
+        and range. Names, source and label do not count: two calendars with
+        the same version give every deadline the same."""
+        if self._ver is None:
+            hours = None if self._bhours is None else [list(map(list, h)) for h in self._bhours]
+            canonical = {
+                "tz": self._tz.key,
+                "weekmask": self.weekmask,
+                "holidays": sorted(d.isoformat() for d in self._hol),
+                "workdays": sorted(d.isoformat() for d in self._wd),
+                "business_hours": hours,
+                "from": self._vlo,
+                "until": self._vhi,
+            }
+            text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+            self._ver = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return self._ver
+
+    def expires_within(self, horizon: timedelta, now: datetime) -> bool:
+        """Whether the data ends within ``horizon`` of ``now`` (or has ended):
+        the end of :attr:`data_ends` (24:00, local) is at most ``horizon`` away.
+        Always False for an unbounded calendar."""
+        if not isinstance(horizon, timedelta) or horizon < timedelta(0):
+            raise InvalidInput.field("horizon", "must be a non-negative timedelta")
+        u = self._instant(now, "now")
+        if self._vhi == _MAX_ORDINAL:
+            return False
+        end = datetime.combine(date.fromordinal(self._vhi) + timedelta(days=1), time(), self._tz)
+        return to_us(end) - u <= horizon // timedelta(microseconds=1)
+
+    def to_data(self) -> dict[str, Any]:
+        """The calendar in the data-file format (``docs/sla.md``), JSON-ready."""
+        if self._vlo == _MIN_ORDINAL or self._vhi == _MAX_ORDINAL:
+            raise InvalidInput.field("calendar", "an unbounded calendar has no data range")
+        out: dict[str, Any] = {"format": 1}
+        for key, value in (
+            ("name", self._name),
+            ("source", self._source),
+            ("version", self._label),
+        ):
+            if value is not None:
+                out[key] = value
+        out["timezone"] = self._tz.key
+        out["weekmask"] = self.weekmask
+        out["valid_from"] = date.fromordinal(self._vlo).isoformat()
+        out["valid_until"] = date.fromordinal(self._vhi).isoformat()
+        out["holidays"] = {d.isoformat(): self._names.get(d, "") for d in sorted(self._hol)}
+        out["workdays"] = {d.isoformat(): self._names.get(d, "") for d in sorted(self._wd)}
+        hours = self.business_hours
+        if hours is not None:
+            days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            out["business_hours"] = {
+                days[wd]: [[a.isoformat("minutes"), b.isoformat("minutes")] for a, b in pairs]
+                for wd, pairs in hours.items()
+            }
+        return out
+
+    def extended(
+        self,
+        data: str | Path | Mapping[str, Any],
+        *,
+        valid_from: date | None = None,
+        valid_until: date | None = None,
+    ) -> BusinessCalendar:
+        """A new calendar: this one with the schedule of ``data`` added.
+
+        ``data`` is a ``.toml``, ``.json`` or ``.ics`` file, or the parsed
+        mapping of a data file (format: ``docs/sla.md``). Inside the dates the
+        new data covers, its holidays and makeup days replace this calendar's;
+        outside, this calendar's stay. The range grows to include the new one,
+        which must touch or overlap it (no gap). A zone or weekmask in the data
+        must be this calendar's; business hours in the data replace these.
+        ``valid_from``/``valid_until`` set the range of an ``.ics`` feed (whole
+        years of its events by default).
+
+        :raises InvalidInput: bad data, naming the field; nothing changes.
+        """
+        from complaintflow.sla._data import load_schedule
+
+        s = load_schedule(data, valid_from=valid_from, valid_until=valid_until)
+        if s.timezone is not None and s.timezone != self._tz.key:
+            raise InvalidInput.field(
+                "timezone", f"{s.timezone!r} is not the calendar's zone {self._tz.key!r}"
+            )
+        if s.weekmask is not None and _parse_weekmask(s.weekmask) != self._mask:
+            raise InvalidInput.field(
+                "weekmask", f"{s.weekmask!r} is not the calendar's weekmask {self.weekmask!r}"
+            )
+        lo, hi = s.valid_from.toordinal(), s.valid_until.toordinal()
+        if lo > self._vhi + 1 or hi < self._vlo - 1:
+            raise InvalidInput.field(
+                "valid_from",
+                f"the data ({s.valid_from} to {s.valid_until}) leaves a gap with the "
+                f"calendar's ({self.valid_from} to {self.valid_until})",
+            )
+
+        def outside(d: date) -> bool:
+            return not lo <= d.toordinal() <= hi
+
+        holidays = {d for d in self._hol if outside(d)} | set(s.holidays)
+        workdays = {d for d in self._wd if outside(d)} | set(s.workdays)
+        names = {d: n for d, n in self._names.items() if outside(d)}
+        names.update({d: n for d, n in {**s.holidays, **s.workdays}.items() if n})
+        sources = [x for x in (self._source, s.source) if x]
+        return BusinessCalendar(
+            self._tz,
+            self.weekmask,
+            holidays,
+            workdays,
+            self.business_hours if s.business_hours is None else s.business_hours,
+            valid_from=None if self._vlo == _MIN_ORDINAL else date.fromordinal(min(lo, self._vlo)),
+            valid_until=None if self._vhi == _MAX_ORDINAL else date.fromordinal(max(hi, self._vhi)),
+            name=self._name or s.name,
+            source="; ".join(dict.fromkeys(sources)) or None,
+            data_version=s.version or self._label,
+            names=names,
+        )
+
+    def projected(self) -> BusinessCalendar:
+        """This calendar without its range limits: past its data, days follow
+        the weekly pattern (weekmask, no holidays). What provisional deadlines
+        are counted on."""
+        proj = self._proj
+        if proj is None:
+            proj = BusinessCalendar(
+                self._tz,
+                self.weekmask,
+                self._hol,
+                self._wd,
+                self.business_hours,
+                name=self._name,
+                source=self._source,
+                data_version=self._label,
+            )
+            self._proj = proj
+        return proj
+
+    def deadline_info(
+        self, start: datetime, duration: Duration, pauses: Iterable[Pause] | None = None
+    ) -> DeadlineInfo:
+        """:meth:`deadline` that never raises :class:`CalendarRangeError`: where
+        it needs days past the data it is counted on the weekly pattern
+        (:meth:`projected`) and marked provisional, with the reason. The first
+        provisional deadline of a calendar version is logged as a warning."""
+        try:
+            at = self.deadline(start, duration, pauses) if pauses else self.add(start, duration)
+            return DeadlineInfo(at, None, self._name, self.version)
+        except CalendarRangeError as exc:
+            why = str(exc)
+        reason = f"counted on the weekly pattern past the calendar's data: {why}"
+        at = self.projected().deadline(start, duration, pauses)
+        if self.version not in _WARNED:
+            _WARNED.add(self.version)
+            log.warning(
+                "calendar %s (version %s): a deadline needs days past its data; "
+                "counted provisionally on the weekly pattern (%s)",
+                self._name or self._tz.key,
+                self.version,
+                why,
+            )
+        return DeadlineInfo(at, reason, self._name, self.version)
 
     def __repr__(self) -> str:
         parts = [repr(self._tz.key), f"weekmask={self.weekmask!r}"]

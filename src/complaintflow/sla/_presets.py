@@ -56,16 +56,54 @@ def preset_arguments(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
             "name", f"unknown preset {name!r}; available: {', '.join(PRESETS)}"
         )
     data = _load(name.upper())
+    holidays = {date.fromisoformat(d): n for d, n in data["holidays"].items()}
+    workdays = {date.fromisoformat(d): n for d, n in data["workdays"].items()}
+    last = date(data["last_year"], 12, 31)
+    source = data["source"]
+    extra = _chinese_calendar_years(data["last_year"]) if name.upper() == "CN" else None
+    if extra is not None:
+        more_holidays, more_workdays, last, pkg = extra
+        holidays.update(more_holidays)
+        workdays.update(more_workdays)
+        source = f"{source}; {pkg} (installed, through {last.year})"
     args: dict[str, Any] = {
         "tz": data["timezone"],
         "weekmask": data["weekmask"],
-        "holidays": [date.fromisoformat(d) for d in data["holidays"]],
-        "workdays": [date.fromisoformat(d) for d in data["workdays"]],
+        "holidays": list(holidays),
+        "workdays": list(workdays),
         "valid_from": date(data["first_year"], 1, 1),
-        "valid_until": date(data["last_year"], 12, 31),
+        "valid_until": last,
+        "name": data["country"],
+        "source": source,
+        "names": {**holidays, **workdays},
     }
     args.update(overrides)
     return args
+
+
+def _chinese_calendar_years(
+    bundled_last: int,
+) -> tuple[dict[date, str], dict[date, str], date, str] | None:
+    """Holidays and makeup days for the years after ``bundled_last`` that the
+    installed ``chinese_calendar`` package covers (None when it covers none)."""
+    try:
+        import chinese_calendar
+    except ImportError:
+        return None
+    year = bundled_last
+    while True:
+        try:
+            chinese_calendar.is_workday(date(year + 1, 12, 31))
+        except NotImplementedError:
+            break
+        year += 1
+    if year == bundled_last:
+        return None
+    first, last = date(bundled_last + 1, 1, 1), date(year, 12, 31)
+    holidays = {d: str(n) for d, n in chinese_calendar.holidays.items() if first <= d <= last}
+    workdays = {d: str(n) for d, n in chinese_calendar.workdays.items() if first <= d <= last}
+    version = getattr(chinese_calendar, "__version__", "")
+    return holidays, workdays, last, f"chinese-calendar {version}".strip()
 
 
 def holidays_arguments(

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from complaintflow._base import fast_copy, utc
-from complaintflow._sla_state import SlaState, TargetRecord, TargetReport, TargetStateName
+from complaintflow._sla_state import (
+    SlaAlert,
+    SlaState,
+    TargetRecord,
+    TargetReport,
+    TargetStateName,
+)
 from complaintflow._status import TERMINAL_STATUSES
-from complaintflow.errors import ComplaintFlowError
+from complaintflow.errors import ComplaintFlowError, InvalidInput
 from complaintflow.sla._durations import Duration
 from complaintflow.sla._policy import SlaPolicy, SlaTarget
 
@@ -29,6 +35,28 @@ _MET_BY_REOPEN: Final = frozenset({"acknowledge"})
 _CANCELLING: Final = frozenset({"reject", "withdraw"})
 _ENDED: Final = TERMINAL_STATUSES
 
+Binding = Literal["later", "recomputed"]
+"""Which deadline binds once a calendar change recomputed it: ``later`` (the
+default) the later of the promised and the recomputed one, so no one is held
+to a deadline that moved earlier without notice; ``recomputed`` the new one."""
+BINDINGS: Final = ("later", "recomputed")
+
+
+class DeadlineChange(NamedTuple):
+    """One target whose deadline a calendar change moves (:func:`recalculate`)."""
+
+    target: str
+    cycle: int
+    old: datetime | None
+    """The deadline in force before (the binding one)."""
+    new: datetime | None
+    """The binding deadline after."""
+    recomputed: datetime | None
+    """The deadline on the new calendar (``new`` unless the promise binds)."""
+    was_provisional: str | None
+    provisional: str | None
+    """Why the new deadline is still provisional; ``None`` when final."""
+
 
 def _closed(
     pauses: tuple[tuple[datetime, datetime | None], ...], until: datetime
@@ -39,8 +67,11 @@ def _closed(
 class SlaTracker:
     """Applies events to :class:`SlaState`; builds reports."""
 
-    def __init__(self, calendar: BusinessCalendar) -> None:
+    def __init__(self, calendar: BusinessCalendar, *, binding: Binding = "later") -> None:
+        if binding not in BINDINGS:
+            raise InvalidInput.field("binding", f"must be one of {', '.join(BINDINGS)}")
         self.calendar = calendar
+        self.binding: Binding = binding
         self._policies: dict[int, tuple[dict[str, Any], SlaPolicy]] = {}
         self._by_value: dict[Any, list[tuple[dict[str, Any], SlaPolicy]]] = {}
 
@@ -102,6 +133,23 @@ class SlaTracker:
                     changed.add(i)
             return self._done(after, state, records, changed)
 
+        if kind == "calendar_changed":
+            # the engine switched to the new calendar before applying this
+            # event: recompute the targets it lists, keeping the promise
+            for ch in event.data.get("changes", ()):
+                for i, r in enumerate(records):
+                    if r.name == ch["target"] and r.cycle == ch["cycle"]:
+                        old = ch.get("old")
+                        promised = r.promised or (None if old is None else _dt(old))
+                        r = self._recompute(r._replace(promised=promised))
+                        if r.live and r.deadline is not None and utc(r.deadline) > utc(t):
+                            # a breach alerted on the old deadline is not one
+                            # yet: it is alerted again when the new one passes
+                            r = r._replace(sent=tuple(k for k in r.sent if k != "breach"))
+                        records[i] = r
+                        changed.add(i)
+            return self._done(after, state, records, changed)
+
         if kind in ("sla_warning", "sla_breach"):
             key = event.data["key"]
             for i in current:
@@ -137,9 +185,9 @@ class SlaTracker:
                 pauses = (*pauses[:-1], (pauses[-1][0], t))
             if pauses is r.pauses and stopped and r.deadline is not None and not cancelled:
                 # a stop with the facts otherwise unchanged: the deadline stands
-                records[i] = r._replace(
-                    stopped_at=stopped, met=utc(stopped) <= utc(r.deadline), next_alert_at=None
-                )
+                # (a stop on a provisional deadline is not judged yet)
+                met = None if r.provisional else utc(stopped) <= utc(r.deadline)
+                records[i] = r._replace(stopped_at=stopped, met=met, next_alert_at=None)
                 touched = True
             elif pauses is not r.pauses or stopped or cancelled:
                 records[i] = r._replace(pauses=pauses, stopped_at=stopped, cancelled_at=cancelled)
@@ -205,16 +253,31 @@ class SlaTracker:
         return fast_copy(after, sla=state._replace(targets=tuple(records), next_check=nxt))
 
     def _recompute(self, r: TargetRecord) -> TargetRecord:
-        """Deadline, outcome and the next alert's time from the facts."""
+        """Deadline, outcome and the next alert's time from the facts.
+
+        Past the calendar's data the deadline is provisional (counted on the
+        weekly pattern) and alerted on like any other; a stop on it is not
+        judged until a recomputation makes it final."""
         if r.cancelled_at is not None:
             return r._replace(next_alert_at=None)
+        cal = self.calendar
         if r.open_pause:  # no deadline until the party answers
-            return r._replace(deadline=None, next_alert_at=None)
+            return r._replace(
+                deadline=None,
+                next_alert_at=None,
+                calendar=cal.name,
+                calendar_version=cal.version,
+                provisional=None,
+            )
         duration = _duration(r.kind, r.amount)
         pauses = _closed(r.pauses, r.started_at)  # all closed here
-        cal = self.calendar
         try:
-            deadline = cal.add(r.started_at, duration, pauses=pauses)
+            info = cal.deadline_info(r.started_at, duration, pauses=pauses)
+            computed = info.deadline
+            assert computed is not None  # every pause is closed
+            deadline = computed
+            if r.promised is not None and self.binding == "later":
+                deadline = max(computed, r.promised, key=utc)
             key = r.next_alert() if r.stopped_at is None else None
             nxt: datetime | None = None
             if key == "breach":
@@ -222,11 +285,40 @@ class SlaTracker:
             elif key is not None:
                 w = float(key.split(":", 1)[1])
                 part = _duration(r.kind, r.amount * w)
-                nxt = cal.add(r.started_at, part, pauses=pauses)
+                nxt = cal.deadline_info(r.started_at, part, pauses=pauses).deadline
         except ComplaintFlowError as e:
             return r._replace(deadline=None, next_alert_at=None, problem=str(e))
-        met = None if r.stopped_at is None else utc(r.stopped_at) <= utc(deadline)
-        return r._replace(deadline=deadline, met=met, next_alert_at=nxt, problem=None)
+        met = None
+        if r.stopped_at is not None and info.provisional is None:
+            met = utc(r.stopped_at) <= utc(deadline)
+        return r._replace(
+            deadline=deadline,
+            met=met,
+            next_alert_at=nxt,
+            problem=None,
+            calendar=info.calendar,
+            calendar_version=info.version,
+            provisional=info.provisional,
+        )
+
+    def alert(
+        self, complaint: Complaint, r: TargetRecord, key: str, due: datetime, now: datetime
+    ) -> SlaAlert:
+        """The :class:`SlaAlert` for alert ``key`` of record ``r`` (due at
+        ``due``), saying whether the deadline is provisional."""
+        is_breach = key == "breach"
+        return SlaAlert(
+            complaint_id=complaint.id,
+            target=r.name,
+            cycle=r.cycle,
+            kind="breach" if is_breach else "warning",
+            threshold=None if is_breach else float(key.split(":", 1)[1]),
+            due_at=due,
+            deadline=r.deadline,
+            detected_at=now,
+            handler=complaint.handler,
+            provisional=r.provisional,
+        )
 
     # -- reporting -------------------------------------------------------
 
@@ -269,17 +361,18 @@ class SlaTracker:
         elif utc(r.started_at) > utc(now):
             state = "pending"
         elif r.stopped_at is not None:
-            state = "met" if r.met else "breached"
+            state = "undetermined" if r.met is None else "met" if r.met else "breached"
         elif r.open_pause and utc(r.pauses[-1][0]) <= utc(now):
             state = "paused"
         elif r.deadline is not None and utc(now) > utc(r.deadline):
             state = "breached"
         else:
             state = "running"
-        if state in ("running", "paused", "met", "breached"):
+        if state in ("running", "paused", "met", "breached", "undetermined"):
             until = min(now, r.stopped_at, key=utc) if r.stopped_at is not None else now
+            cal = self.calendar.projected() if r.provisional else self.calendar
             try:
-                consumed = self.calendar.consumed(
+                consumed = cal.consumed(
                     r.started_at, until, duration, pauses=_closed(r.pauses, until)
                 )
                 remaining = max(duration.measure - consumed, timedelta(0))
@@ -299,7 +392,79 @@ class SlaTracker:
             consumed=consumed,
             at_risk=at_risk,
             problem=r.problem,
+            provisional=r.provisional,
+            promised=r.promised,
+            calendar_version=r.calendar_version,
         )
+
+
+def recalculate(
+    state: SlaState, calendar: BusinessCalendar, *, binding: Binding = "later"
+) -> list[DeadlineChange]:
+    """What a change to ``calendar`` does to a complaint's targets: every
+    running target and every provisional one (stopped or not) is recomputed
+    on it; those whose deadline or provisional mark changes are returned
+    (nothing is modified). Feed :func:`calendar_changed_data` of the result
+    to a ``calendar_changed`` event, applied through ``SlaTracker.on_event``
+    with the tracker on the new calendar."""
+    tracker = SlaTracker(calendar, binding=binding)
+    out: list[DeadlineChange] = []
+    for r in state.targets:
+        if r.cancelled_at is not None or not (r.live or r.provisional):
+            continue
+        promised = r.promised if r.promised is not None else r.deadline
+        new = tracker._recompute(r._replace(promised=promised))
+        if new.deadline == r.deadline and new.provisional == r.provisional:
+            continue
+        recomputed = tracker._recompute(r._replace(promised=None)).deadline
+        out.append(
+            DeadlineChange(
+                target=r.name,
+                cycle=r.cycle,
+                old=r.deadline,
+                new=new.deadline,
+                recomputed=recomputed,
+                was_provisional=r.provisional,
+                provisional=new.provisional,
+            )
+        )
+    return out
+
+
+def calendar_changed_data(
+    calendar: BusinessCalendar,
+    changes: list[DeadlineChange],
+    *,
+    previous: str | None = None,
+    binding: Binding = "later",
+) -> dict[str, Any]:
+    """The data of a ``calendar_changed`` event recording ``changes``."""
+
+    def iso(t: datetime | None) -> str | None:
+        return None if t is None else t.isoformat()
+
+    return {
+        "calendar": calendar.name,
+        "version": calendar.version,
+        "previous": previous,
+        "binding": binding,
+        "changes": [
+            {
+                "target": c.target,
+                "cycle": c.cycle,
+                "old": iso(c.old),
+                "new": iso(c.new),
+                "recomputed": iso(c.recomputed),
+                "was_provisional": c.was_provisional,
+                "provisional": c.provisional,
+            }
+            for c in changes
+        ],
+    }
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 @lru_cache(maxsize=256)
