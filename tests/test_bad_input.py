@@ -479,8 +479,10 @@ def test_the_same_id_twice(engine: cf.Engine) -> None:
 
 
 def test_received_at_is_kept(engine: cf.Engine) -> None:
-    c = engine.submit(new_complaint(received_at=T0 - timedelta(days=1)), actor=COMPLAINANT)
+    # staff record an intake (a phone call) a day later: received_at is kept
+    c = engine.submit(new_complaint(received_at=T0 - timedelta(days=1)), actor=HANDLER)
     assert c.received_at == c.updated_at == T0 - timedelta(days=1)
+    assert engine.history(c.id)[0].time_basis == "intake"
 
 
 def test_request_info_from_a_missing_respondent_is_refused() -> None:

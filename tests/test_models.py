@@ -10,7 +10,8 @@ import complaintflow as cf
 
 
 def _complaint() -> tuple[cf.Engine, cf.Complaint]:
-    engine = cf.Engine(load_entry_points=False)
+    received = datetime(2026, 3, 9, 2, tzinfo=UTC)
+    engine = cf.Engine(load_entry_points=False, clock=lambda: received)
     c = engine.submit(
         cf.NewComplaint(
             channel="web",

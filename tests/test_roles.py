@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import complaintflow as cf
 from complaintflow._roles import known_roles
 
-BUILTIN = {"complainant", "respondent", "handler", "supervisor", "system"}
+BUILTIN = {"complainant", "respondent", "handler", "supervisor", "system", "importer"}
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,10 @@ SUP = cf.Actor(id="lead", roles=frozenset({"supervisor"}))
 U = cf.Actor(id="u-1", roles=frozenset({"complainant"}))
 RECEIVED = datetime(2026, 3, 9, 10, 0, tzinfo=SH)  # a Monday
 
+# These tests play a timeline with explicit times: the engine is told to
+# believe them (the clock rules themselves are tested in test_time_rules.py).
+TIMELINE = timedelta(days=3650)
+
 
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=SH)
@@ -27,6 +31,8 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
 @pytest.fixture
 def engine() -> cf.Engine:
     return cf.Engine(
+        clock_skew=TIMELINE,
+        intake_window=TIMELINE,
         calendar=cf.BusinessCalendar.preset("CN"),
         clock=FakeClock(RECEIVED),
         load_entry_points=False,
@@ -152,6 +158,8 @@ def test_sweep_emits_each_warning_and_breach_once() -> None:
             seen.append(alert)
 
     engine = cf.Engine(
+        clock_skew=TIMELINE,
+        intake_window=TIMELINE,
         calendar=cf.BusinessCalendar.preset("CN"),
         clock=FakeClock(RECEIVED),
         plugins=[Pager()],
@@ -251,6 +259,8 @@ def test_category_overrides_and_a_policy_change_recalculate_from_the_start() -> 
             register(urgent)
 
     engine = cf.Engine(
+        clock_skew=TIMELINE,
+        intake_window=TIMELINE,
         calendar=cf.BusinessCalendar.preset("CN"),
         clock=FakeClock(RECEIVED),
         plugins=[Urgent()],
@@ -283,6 +293,8 @@ def test_sla_policy_hook_changes_running_targets() -> None:
             return strict if complaint.escalations else None
 
     engine = cf.Engine(
+        clock_skew=TIMELINE,
+        intake_window=TIMELINE,
         calendar=cf.BusinessCalendar.preset("CN"),
         clock=FakeClock(RECEIVED),
         plugins=[Escalations()],

@@ -85,7 +85,7 @@ def _executed(engine: cf.Engine, clock: FakeClock) -> cf.Complaint:
 
 
 def test_extend_moves_the_deadline_by_working_days(clock: FakeClock) -> None:
-    engine = make_engine(clock)  # Monday-to-Friday, UTC, no holidays
+    engine = cf.Engine(clock=clock, calendar=cf.BusinessCalendar("UTC"), load_entry_points=False)
     c = _executed(engine, clock)
     # 7 working days after Monday 2026-03-09: Tue..Fri (4), Mon..Wed (3): 24:00 Wed 18th
     assert engine.sla(c.id)["follow_up"].deadline == datetime(2026, 3, 19, tzinfo=UTC)

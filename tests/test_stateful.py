@@ -245,13 +245,18 @@ class ComplaintMachine(RuleBasedStateMachine):
         nat_kind, nat_actor = natural_next(m)
         kind = data.draw(st.just(nat_kind) | st.sampled_from(COMMAND_TYPES), label="kind")
         actor_key = data.draw(st.just(nat_actor) | st.sampled_from(sorted(ACTORS)), label="actor")
-        at_mode = data.draw(st.sampled_from(["clock"] * 3 + ["explicit", "past"]), label="at")
+        at_mode = data.draw(
+            st.sampled_from(["clock"] * 3 + ["explicit", "past", "future"]), label="at"
+        )
         at = self.clock.now
         command: dict[str, Any] = {"type": kind, "actor": ACTORS[actor_key]}
         if at_mode == "explicit":
             command["at"] = at
         elif at_mode == "past":
             at = at - timedelta(minutes=data.draw(st.integers(1, 3 * 24 * 60)))
+            command["at"] = at
+        elif at_mode == "future":
+            at = at + timedelta(minutes=data.draw(st.integers(1, 3 * 24 * 60)))
             command["at"] = at
         payload, fails = self.draw_payload(data, kind, m, at)
         command.update(payload)
@@ -284,6 +289,10 @@ class ComplaintMachine(RuleBasedStateMachine):
 
         # every check the command must pass, order-independent
         if at < m.updated_at:
+            fails.add(cf.InvalidInput)
+        # the engine's clock is the authority: a person's ``at`` is believed
+        # within 5 minutes of it, the system's whatever it is
+        if "system" not in actor.roles and abs(at - self.clock.now) > timedelta(minutes=5):
             fails.add(cf.InvalidInput)
         if not authorized(actor, kind, m, at):
             fails.add(cf.PermissionDenied)

@@ -291,7 +291,8 @@ def _seed(store: Any, untouched: int, acknowledged: int) -> list[str]:
     an engine without notifiers: every notification waits for the worker."""
     engine = cf.Engine(store=store, load_entry_points=False)
     received = datetime.now(UTC) - timedelta(days=10)
-    handler = cf.Actor(id="agent-li", roles={"handler"})
+    # history recorded after the fact comes in through the importer role
+    handler = cf.Actor(id="agent-li", roles={"importer"})
     ids = []
     for i in range(untouched + acknowledged):
         c = engine.submit(_new(i, received), actor=cf.Actor.system())

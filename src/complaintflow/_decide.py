@@ -72,6 +72,31 @@ class Decider:
             return True
         return None
 
+    def view(self, actor: Actor, c: Complaint) -> Complaint:
+        """``c`` as ``actor`` may see it (guide §3.1 confidentiality), or
+        :class:`PermissionDenied`."""
+        verdict = self.verdict(actor, "view", c)
+        why = perm.view_denial(actor, c)
+        if verdict is False or (verdict is None and why is not None):
+            raise PermissionDenied(
+                why or f"a plugin denied {actor.id!r} the view", command="view", actor=actor.id
+            )
+        return perm.redact_for(actor, c)
+
+    def may_submit(self, actor: Actor, draft: Complaint) -> None:
+        """Raise :class:`PermissionDenied` unless ``actor`` may submit ``draft``:
+        the complainant themself, staff, or a trusted role."""
+        verdict = self.verdict(actor, "submit", draft)
+        own = actor.has("complainant") and actor.id == draft.complainant.id
+        staff = actor.has("handler", "supervisor", "system", "importer")
+        if verdict is False or (verdict is None and not (own or staff)):
+            raise PermissionDenied(
+                f"actor {actor.id!r} may not submit a complaint for {draft.complainant.id!r}",
+                command="submit",
+                actor=actor.id,
+                role_needed=frozenset({"complainant", "handler", "supervisor", "system"}),
+            )
+
     @staticmethod
     def _plugin_denied(actor: Actor, kind: str, c: Complaint) -> PermissionDenied:
         return PermissionDenied(
@@ -105,7 +130,9 @@ class Decider:
 
     # -- deciding ---------------------------------------------------------------------
 
-    def event(self, c: Complaint, cmd: Command, at: datetime) -> Event:
+    def event(
+        self, c: Complaint, cmd: Command, at: datetime, basis: str, recorded_at: datetime
+    ) -> Event:
         """The event ``cmd`` appends to ``c``; raises :class:`PermissionDenied`,
         :class:`InvalidTransition`, :class:`GuardFailed` or
         :class:`InvalidInput`, changing nothing."""
@@ -141,6 +168,8 @@ class Decider:
             to_status=c.status if dest is None else dest,
             cycle=c.cycle + 1 if spec.new_cycle else c.cycle,
             data=data,
+            recorded_at=recorded_at,
+            time_basis=basis,
         )
 
 

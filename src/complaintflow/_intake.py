@@ -83,6 +83,8 @@ class Policies:
             to_status=after.status,
             cycle=after.cycle,
             data={"policy": data, "previous": after.sla.policy.get("name"), "cause": event.type},
+            recorded_at=event.recorded_at,
+            time_basis=event.time_basis,
         )
 
 
@@ -145,7 +147,7 @@ class Intake:
                 flags.append(f)
         return c.model_copy(update={"flags": tuple(flags)}) if flags else c
 
-    def event(self, c: Complaint, actor: str) -> Event:
+    def event(self, c: Complaint, actor: str, basis: str, recorded_at: datetime) -> Event:
         """The ``submit`` event: the complaint's facts and its SLA policy."""
         data = {
             "complaint": c.model_dump(mode="json", include=set(_SUBMIT_FIELDS)),
@@ -160,6 +162,8 @@ class Intake:
             from_status=None,
             to_status=Status.received,
             data=data,
+            recorded_at=recorded_at,
+            time_basis=basis,
         )
 
     @staticmethod

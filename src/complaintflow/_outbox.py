@@ -4,7 +4,7 @@ them through the ``complaintflow_notify`` hook and backs off on failure."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +12,7 @@ import pluggy
 
 from complaintflow._base import fast_copy, fast_new, utc
 from complaintflow.errors import StoreError
-from complaintflow.models import Complaint, Notification
+from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import Store
 
 log = logging.getLogger("complaintflow")
@@ -61,6 +61,8 @@ class Outbox:
     ) -> None:
         self._store = store
         self._clock = clock
+        self._event_hook = pm.hook.complaintflow_event
+        self._has_event_hooks = bool(self._event_hook.get_hookimpls())
         self.lease = lease
         self.backoff = backoff
         hook = pm.hook.complaintflow_notify
@@ -93,9 +95,19 @@ class Outbox:
         claimed = self._store.claim_notifications(now=now, limit=limit, lease=self.lease)
         return sum(self.deliver(n, now) for n in claimed)
 
-    def deliver_all(self, notes: Iterable[Notification], now: datetime) -> None:
+    def after_save(
+        self, events: Sequence[Event], complaint: Complaint, notes: Iterable[Notification]
+    ) -> None:
+        """After a save: the ``complaintflow_event`` hooks, then delivery;
+        a failure of either is logged and never undoes the save."""
+        if self._has_event_hooks:
+            for e in events:
+                try:
+                    self._event_hook(event=e, complaint=complaint)
+                except Exception:
+                    log.exception("a complaintflow_event hook failed for event %s", e.seq)
         for n in notes:
-            self.deliver(n, now)
+            self.deliver(n, events[0].at)
 
     def _notify(self, n: Notification) -> None:
         """Every notifier, even after one fails, then the first failure."""

@@ -51,7 +51,7 @@ def roles_needed(command: str) -> frozenset[str]:
 def static_denial(actor: Actor, command: str, complaint: Complaint) -> PermissionDenied | None:
     """Why the role table denies ``command`` to ``actor`` on any status of
     this complaint, or ``None`` when some role of the actor may run it."""
-    if actor.has("system"):
+    if actor.has("system", "importer"):
         return None
     if actor.has("supervisor") and command in SUPERVISOR_COMMANDS:
         return None
@@ -78,7 +78,7 @@ def contextual_denial(
     """Conditions of the role table that depend on the complaint's state
     (the spec's ``condition``): only the party asked may answer; a
     complainant reopens only within the window and only when not satisfied."""
-    if actor.has("system", "supervisor"):
+    if actor.has("system", "importer", "supervisor"):
         return None
     spec = COMMAND_SPECS.get(command)
     if spec is None or spec.condition is None:
@@ -95,7 +95,7 @@ def contextual_denial(
 
 def view_denial(actor: Actor, complaint: Complaint) -> str | None:
     """Who may see a complaint at all."""
-    if actor.has("system", "supervisor", "handler"):
+    if actor.has("system", "importer", "supervisor", "handler"):
         return None
     if is_complainant(actor, complaint) or is_respondent(actor, complaint):
         return None
@@ -115,7 +115,7 @@ def redact_for(actor: Actor, complaint: Complaint) -> Complaint:
     """The complaint as ``actor`` may see it (guide §3.1 保密性): the
     respondent never sees the complainant's name or contact; the complainant
     does not see the respondent's contact. Staff see everything."""
-    if actor.has("system", "supervisor", "handler"):
+    if actor.has("system", "importer", "supervisor", "handler"):
         return complaint
     update: dict[str, object] = {}
     if not is_complainant(actor, complaint):

@@ -38,10 +38,14 @@ def _alert_due(key: str, due: datetime, now: datetime) -> bool:
 
 
 def plan(
-    c: Complaint, now: datetime, apply: Callable[[Complaint, Event], Complaint]
+    c: Complaint,
+    now: datetime,
+    apply: Callable[[Complaint, Event], Complaint],
+    recorded_at: datetime | None = None,
 ) -> SweepPlan | None:
     """The alerts due on ``c`` by ``now``; ``None`` when nothing is due.
-    ``apply`` applies an event (reducer and SLA tracker)."""
+    ``apply`` applies an event (reducer and SLA tracker); ``recorded_at`` is
+    the engine clock's time (``now`` when omitted)."""
     if c.sla is None:
         return None
     at = max(now, c.updated_at, key=utc)
@@ -65,6 +69,7 @@ def plan(
                 deadline=r.deadline,
                 detected_at=now,
                 handler=c.handler,
+                provisional=r.provisional,
             )
             event = fast_new(
                 Event,
@@ -82,7 +87,10 @@ def plan(
                     "threshold": alert.threshold,
                     "due_at": due.isoformat(),
                     "deadline": None if r.deadline is None else r.deadline.isoformat(),
+                    **({"provisional": r.provisional} if r.provisional else {}),
                 },
+                recorded_at=recorded_at or now,
+                time_basis="clock",
             )
             p.after = apply(p.after, event)
             p.events.append(event)
@@ -114,11 +122,12 @@ class Sweeper:
         self._alert_hook = alert_hook
         self._after = after
 
-    def run(self, now: datetime, limit: int) -> list[SlaAlert]:
+    def run(self, now: datetime, limit: int, recorded_at: datetime) -> list[SlaAlert]:
         """The alerts due by ``now`` on up to ``limit`` due complaints, each
         emitted once; a complaint another writer changed meanwhile is left
         for the next sweep."""
-        plans = [p for c in self._store.due(now, limit=limit) if (p := plan(c, now, self._apply))]
+        due = self._store.due(now, limit=limit)
+        plans = [p for c in due if (p := plan(c, now, self._apply, recorded_at))]
         for p in plans:
             p.notifications = self._outbox.leased(p.notifications, p.events[0].at)
         # one batch, one transaction where the store can

@@ -15,20 +15,29 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from complaintflow import _permissions as perm
 from complaintflow._base import as_model, aware, utc
 from complaintflow._decide import Decider, notifications
 from complaintflow._intake import Intake, Policies
 from complaintflow._metrics import Metrics, compute_metrics
 from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
+from complaintflow._recalc import recalculate_store, replay
 from complaintflow._reducer import apply_event
 from complaintflow._sweep import Sweeper
+from complaintflow._time_rules import TimeRules
 from complaintflow._worker import WorkerHealth, run_worker
 from complaintflow.commands import Command, parse_command
-from complaintflow.errors import InvalidInput, NotFound, PermissionDenied
+from complaintflow.errors import InvalidInput, NotFound
 from complaintflow.models import Actor, Complaint, Event, NewComplaint, Notification
-from complaintflow.sla import GUIDE_POLICY, BusinessCalendar, SlaAlert, SlaPolicy, SlaReport
+from complaintflow.sla import (
+    DEFAULT_HORIZON,
+    GUIDE_POLICY,
+    BusinessCalendar,
+    ExpiryWatch,
+    SlaAlert,
+    SlaPolicy,
+    SlaReport,
+)
 from complaintflow.sla._tracker import SlaTracker
 from complaintflow.stores import DEFAULT_LEASE, MemoryStore, Store
 
@@ -51,8 +60,10 @@ class Engine:
         an in-memory store, when omitted.
     :param plugins: plugin objects or modules (see :mod:`complaintflow.hookspecs`).
     :param calendar: the business calendar for day-counted and business-hour
-        deadlines; a Monday-to-Friday calendar in UTC without holidays when
-        omitted (``BusinessCalendar.preset("CN")`` is mainland China's).
+        deadlines; mainland China's (``BusinessCalendar.preset("CN")``,
+        Asia/Shanghai, with its holidays and make-up working days) when
+        omitted, since the guide's policy is the default; other regions
+        choose theirs.
     :param policy: the SLA policy: :data:`GUIDE_POLICY` (guide §3.3) when omitted.
     :param clock: returns the current aware datetime; commands without ``at``
         happen at its time.
@@ -61,6 +72,12 @@ class Engine:
     :param reopen_window: how long after closing a complainant may reopen.
     :param retry_backoff: the first delay before a failed notification is
         retried (doubling with each attempt).
+    :param clock_skew: how far a person's ``at`` or ``received_at`` may lie
+        from the engine's clock (``system`` and ``importer`` are believed).
+    :param intake_window: how much earlier than now staff may record
+        ``received_at`` (a phone call or letter recorded later).
+    :param calendar_horizon: warn (``complaintflow_calendar_expiring``) when
+        the calendar's data ends within this time of a sweep.
     """
 
     def __init__(
@@ -74,8 +91,11 @@ class Engine:
         load_entry_points: bool = True,
         reopen_window: timedelta = timedelta(days=30),
         retry_backoff: timedelta = timedelta(seconds=30),
+        clock_skew: timedelta = timedelta(minutes=5),
+        intake_window: timedelta = timedelta(days=7),
+        calendar_horizon: timedelta = DEFAULT_HORIZON,
     ) -> None:
-        calendar = BusinessCalendar("UTC") if calendar is None else calendar
+        calendar = BusinessCalendar.preset("CN") if calendar is None else calendar
         if not isinstance(calendar, BusinessCalendar):
             raise InvalidInput.field("calendar", "must be a BusinessCalendar")
         policy = GUIDE_POLICY if policy is None else policy
@@ -94,13 +114,15 @@ class Engine:
         self.reopen_window = reopen_window
         self.retry_backoff = retry_backoff
         self._sla = SlaTracker(calendar)
+        self._calendars = {calendar.version: calendar}
+        self._times = TimeRules(clock_skew, intake_window)
+        self._expiry = ExpiryWatch(self._pm.hook, calendar_horizon)
         self._policies = Policies(self._pm, self.categories, policy)
         self._intake = Intake(self._pm, self.categories, rules, self._policies)
         self._decider = Decider(self._pm, self.categories, self._exists, reopen_window)
         self._outbox = Outbox(
             self._pm, self.store, self.now, lease=DEFAULT_LEASE, backoff=retry_backoff
         )
-        self._has_event_hooks = bool(self._pm.hook.complaintflow_event.get_hookimpls())
         self._sweeper = Sweeper(
             self.store,
             self._outbox,
@@ -143,10 +165,9 @@ class Engine:
         return self.store.events(complaint_id)
 
     def replay(self, events: Sequence[Event]) -> Complaint:
-        """Rebuild a complaint by applying its events in order."""
-        complaint: Complaint | None = None
-        for event in events:
-            complaint = self._apply(complaint, event)
+        """Rebuild a complaint by applying its events in order (each stretch
+        on the calendar then in force, when this engine has known it)."""
+        complaint = replay(events, self._sla, self._calendars)
         if complaint is None:
             raise InvalidInput.field("events", "no events to replay")
         return complaint
@@ -154,15 +175,7 @@ class Engine:
     def view(self, complaint_id: str, *, actor: Actor) -> Complaint:
         """The complaint as ``actor`` may see it: personal data of the other
         party redacted (guide §3.1 confidentiality)."""
-        actor = self._decider.actor(actor)
-        c = self.get(complaint_id)
-        verdict = self._decider.verdict(actor, "view", c)
-        why = perm.view_denial(actor, c)
-        if verdict is False or (verdict is None and why is not None):
-            raise PermissionDenied(
-                why or f"a plugin denied {actor.id!r} the view", command="view", actor=actor.id
-            )
-        return perm.redact_for(actor, c)
+        return self._decider.view(self._decider.actor(actor), self.get(complaint_id))
 
     def allowed(self, complaint_id: str, *, actor: Actor) -> list[str]:
         """The commands ``actor`` may run on the complaint now, for UIs:
@@ -180,20 +193,12 @@ class Engine:
         when it has no category, screen it, and start its SLA clocks."""
         new: NewComplaint = as_model(NewComplaint, complaint, "complaint")
         actor = self._decider.actor(actor)
-        draft = self._intake.draft(new, new.received_at or self.now())
-        verdict = self._decider.verdict(actor, "submit", draft)
-        own = actor.has("complainant") and actor.id == new.complainant.id
-        if verdict is False or (
-            verdict is None and not (own or actor.has("handler", "supervisor", "system"))
-        ):
-            raise PermissionDenied(
-                f"actor {actor.id!r} may not submit a complaint for {new.complainant.id!r}",
-                command="submit",
-                actor=actor.id,
-                role_needed=frozenset({"complainant", "handler", "supervisor", "system"}),
-            )
+        now = self.now()
+        received, basis = self._times.receipt_time(actor, new.received_at, now)
+        draft = self._intake.draft(new, received)
+        self._decider.may_submit(actor, draft)
         draft = self._intake.screen(self._intake.classify(draft), self.store)
-        event = self._intake.event(draft, actor.id)
+        event = self._intake.event(draft, actor.id, basis, now)
         created = self._apply(None, event)
         notes = self._outbox.leased(self._intake.warnings(created, event), event.at)
         self.store.save(created, expected_version=0, events=[event], notifications=notes)
@@ -210,14 +215,9 @@ class Engine:
         cmd = parse_command(command)
         self._decider.actor(cmd.actor)
         c = self.get(complaint_id)
-        at = cmd.at or self.now()
-        if utc(at) < utc(c.updated_at):
-            raise InvalidInput.field(
-                "at",
-                f"{at.isoformat()} is before the complaint's last event "
-                f"({c.updated_at.isoformat()})",
-            )
-        event = self._decider.event(c, cmd, at)
+        now = self.now()
+        at, basis = self._times.command_time(cmd.actor, cmd.at, now, c.updated_at)
+        event = self._decider.event(c, cmd, at, basis, now)
         new = self._apply(c, event)
         events = [event]
         changed = self._policies.change(c, new, event)
@@ -246,7 +246,20 @@ class Engine:
         notification to the handler. A complaint another writer changed
         meanwhile is left for the next sweep."""
         now = aware(now, "now") if now is not None else self.now()
-        return self._sweeper.run(now, limit)
+        self._expiry.check(self.calendar, now)
+        return self._sweeper.run(now, limit, self.now())
+
+    def calendar_changed(self, calendar: BusinessCalendar, *, batch: int = 500) -> list[str]:
+        """Switch to ``calendar`` (e.g. the same one extended by next year's
+        schedule) and recompute every running and provisional target on it.
+        Each complaint whose deadlines move gets a ``calendar_changed`` event
+        with the old, the recomputed and the binding deadline (the later of
+        the one first told, ``promised``, and the recomputed one). Returns
+        the ids of the complaints changed."""
+        changed = recalculate_store(self.store, self._sla, calendar, self._apply, self.now(), batch)
+        self.calendar = calendar
+        self._calendars[calendar.version] = calendar
+        return changed
 
     def metrics(
         self,
@@ -256,12 +269,9 @@ class Engine:
         category: str | None = None,
         now: datetime | None = None,
     ) -> Metrics:
-        """Handling figures for the complaints received in ``[since, until)``
-        (of one category when given), as of ``now`` (the clock's time when
-        omitted): per SLA target met, breached, running, median and 90th
-        percentile time to stop, share within SLA; time to first response;
-        FCA-style buckets (closed within 3 business days, within 8 weeks,
-        later). See :class:`~complaintflow.Metrics`."""
+        """Handling figures (:class:`~complaintflow.Metrics`) for complaints
+        received in ``[since, until)``, of one category when given, as of
+        ``now`` (the clock's time when omitted)."""
         since, until = aware(since, "since"), aware(until, "until")
         now = aware(now, "now") if now is not None else self.now()
         if category is not None:
@@ -305,11 +315,4 @@ class Engine:
         return self._sla.on_event(complaint, apply_event(complaint, event), event)
 
     def _after(self, events: list[Event], c: Complaint, notes: list[Notification]) -> None:
-        """After a save: the event hooks, then delivery (failures never undo it)."""
-        if self._has_event_hooks:
-            for e in events:
-                try:
-                    self._pm.hook.complaintflow_event(event=e, complaint=c)
-                except Exception:
-                    log.exception("a complaintflow_event hook failed for event %s", e.seq)
-        self._outbox.deliver_all(notes, events[0].at)
+        self._outbox.after_save(events, c, notes)

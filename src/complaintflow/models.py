@@ -30,7 +30,9 @@ __all__ = [
     "Party",
 ]
 
-ROLES: Final = frozenset({"complainant", "respondent", "handler", "supervisor", "system"})
+ROLES: Final = frozenset(
+    {"complainant", "respondent", "handler", "supervisor", "system", "importer"}
+)
 """The roles the built-in permission table knows; plugins may use others."""
 
 
@@ -186,6 +188,13 @@ class Event(Model):
     to_status: Status
     cycle: int = 1
     data: dict[str, Any] = Field(default_factory=dict)
+    recorded_at: AwareDatetime | None = None
+    """When the engine recorded it, by the engine's clock (``at`` is when it
+    happened; the two differ only as ``time_basis`` allows)."""
+    time_basis: Literal["clock", "caller", "intake", "import", "system"] = "clock"
+    """Whose time ``at`` is: the engine's clock, the caller's within the
+    allowed skew, a staff intake recorded later, an importer's or the
+    system's (see ``docs/design.md``, "Time")."""
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         # the submit event's data holds both parties: keep their names and

@@ -22,6 +22,8 @@ def nearest_rank(values: list[timedelta], p: float) -> timedelta:
 
 def test_metrics_on_a_generated_history() -> None:
     engine = cf.Engine(load_entry_points=False, clock=lambda: T0 + timedelta(days=200))
+    # a history recorded after the fact: the importer role's times are believed
+    IMPORTER = cf.Actor(id="migration", roles=frozenset({"importer"}))
     # complaint i: received i days after T0 at 09:00, acknowledged after ack[i]
     # hours, decided after dec[i] days (None: still open), in two categories
     ack = [2, 30, 5, 26, 1, 12, 48, 3, 7, 20]
@@ -39,16 +41,16 @@ def test_metrics_on_a_generated_history() -> None:
                 description="d",
                 received_at=received,
             ),
-            actor=H,
+            actor=IMPORTER,
         )
         ids.append(c.id)
-        engine.handle(c.id, cf.Acknowledge(actor=H, at=received + timedelta(hours=ack[i])))
+        engine.handle(c.id, cf.Acknowledge(actor=IMPORTER, at=received + timedelta(hours=ack[i])))
         if dec[i] is not None:
             at = received + timedelta(days=dec[i], hours=1)
-            engine.handle(c.id, cf.Classify(actor=H, at=at))
+            engine.handle(c.id, cf.Classify(actor=IMPORTER, at=at))
             for step in ("contact_complainant", "investigate"):
-                engine.handle(c.id, cf.RecordStep(actor=H, step=step, at=at))
-            engine.handle(c.id, cf.Decide(actor=H, outcome="upheld", basis="b", at=at))
+                engine.handle(c.id, cf.RecordStep(actor=IMPORTER, step=step, at=at))
+            engine.handle(c.id, cf.Decide(actor=IMPORTER, outcome="upheld", basis="b", at=at))
     # a complaint received outside the window is not counted
     engine.submit(
         cf.NewComplaint(
@@ -58,7 +60,7 @@ def test_metrics_on_a_generated_history() -> None:
             subject="x",
             received_at=T0 + timedelta(days=30),
         ),
-        actor=H,
+        actor=IMPORTER,
     )
     since, until = T0, T0 + timedelta(days=10)
     m = engine.metrics(since=since, until=until)

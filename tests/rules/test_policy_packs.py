@@ -3,7 +3,7 @@ source text, in the comments beside each expected value."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,10 +15,16 @@ LDN = ZoneInfo("Europe/London")
 NY = ZoneInfo("America/New_York")
 H = cf.Actor(id="h-1", roles=frozenset({"handler"}))
 
+# These tests play a timeline with explicit times: the engine is told to
+# believe them (the clock rules themselves are tested in test_time_rules.py).
+TIMELINE = timedelta(days=3650)
+
 
 def engine_for(name: str, **kw: object) -> cf.Engine:
     years = [2026] if name == "fca" else None
     return cf.Engine(
+        clock_skew=TIMELINE,
+        intake_window=TIMELINE,
         policy=cf.SlaPolicy.pack(name, **kw),  # type: ignore[arg-type]
         calendar=cf.SlaPolicy.pack_calendar(name, years=years),
         load_entry_points=False,
@@ -147,6 +153,8 @@ def test_fca_holding_response_switches_the_policy_through_the_hook() -> None:
             return cf.SlaPolicy.pack("fca", variant=v)
 
     e = cf.Engine(
+        clock_skew=TIMELINE,
+        intake_window=TIMELINE,
         calendar=cf.SlaPolicy.pack_calendar("fca", years=[2026]),
         plugins=[HoldingResponses()],
         load_entry_points=False,

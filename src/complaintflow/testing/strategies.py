@@ -62,6 +62,7 @@ from complaintflow.sla import (
     hours,
     working_days,
 )
+from complaintflow.testing._clock import FakeClock
 
 if TYPE_CHECKING:
     from complaintflow.categories import Category
@@ -451,10 +452,19 @@ class History:
     submitter: Actor
     commands: tuple[Command, ...] = field(default=())
 
-    def run(self, engine: Engine) -> Complaint:
-        """Submit and apply every command; the complaint after the last."""
+    def run(self, engine: Engine, clock: FakeClock | None = None) -> Complaint:
+        """Submit and apply every command; the complaint after the last.
+
+        The engine's clock is the authority on time: a person's ``at`` is
+        believed only near it. Pass the engine's ``clock`` (a
+        :class:`~complaintflow.testing.FakeClock`) and it is moved to each
+        time of the history first."""
+        if clock is not None and self.new.received_at is not None:
+            clock.set(self.new.received_at)
         c = engine.submit(self.new, actor=self.submitter)
         for command in self.commands:
+            if clock is not None and command.at is not None:
+                clock.set(command.at)
             c = engine.handle(c.id, command)
         return c
 
