@@ -14,7 +14,7 @@ Counted by hand (guide §3.3.5: 7 working days, start day not counted, end at
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -157,3 +157,74 @@ def test_expiring_calendar_data_is_announced_by_the_sweep() -> None:
     quiet.sweep()
     assert len(seen) == 1
     assert timedelta(days=60) == cf.sla.DEFAULT_HORIZON
+
+
+# -- several calendars: one per complaint, chosen by a hook -------------------------
+
+
+UK = cf.BusinessCalendar(
+    "Europe/London", holidays=[date(2026, 12, 25), date(2026, 12, 28)], name="UK"
+)
+
+
+class ByRegion:
+    """Complaints through the UK channel count on the UK calendar."""
+
+    @cf.hookimpl
+    def complaintflow_calendar(self, complaint: cf.Complaint) -> str | None:
+        return "UK" if complaint.channel == "web-uk" else None
+
+
+def test_each_complaint_counts_on_its_own_calendar() -> None:
+    clock = FakeClock(sh(12, 21, 9))
+    engine = cf.Engine(clock=clock, calendars=[UK], plugins=[ByRegion()], load_entry_points=False)
+    cn = executed_on_dec_24(engine, clock)
+    clock.set(sh(12, 21, 9))
+    uk_new = cf.NewComplaint(
+        channel="web-uk", category="goods", complainant=cf.Party(id="u-9"), subject="Late"
+    )
+    uk = engine.submit(uk_new, actor=cf.Actor(id="u-9", roles=frozenset({"complainant"}))).id
+    c = engine.get(uk)
+    assert c.sla is not None
+    assert c.sla.calendar == "UK"
+    assert {r.calendar for r in c.sla.targets} == {"UK"}
+    clock.set(sh(12, 21, 10))
+    for command in (
+        cf.Acknowledge(actor=H),
+        cf.RecordStep(actor=H, step="contact_complainant"),
+        cf.RecordStep(actor=H, step="investigate"),
+        cf.Classify(actor=H),
+        cf.Decide(actor=H, outcome="upheld", basis="refund agreed"),
+    ):
+        engine.handle(uk, command)
+    clock.set(sh(12, 24, 10))  # 02:00 in London, Thursday 24th
+    engine.handle(uk, cf.Execute(actor=H))
+    # London: 25th and 28th are holidays; working days 12-29 (1), 30 (2), 31 (3),
+    # 01-01 (4; the UK calendar has no 2027 holiday data), 01-04 (5), 05 (6),
+    # 06 (7) -> 24:00 of Wednesday 2027-01-06 in London
+    ldn = ZoneInfo("Europe/London")
+    assert engine.sla(uk)["follow_up"].deadline == datetime(2027, 1, 7, tzinfo=ldn)
+    # the CN complaint keeps its own (provisional) deadline
+    assert engine.sla(cn)["follow_up"].deadline == PROVISIONAL
+    # a new CN schedule changes the CN complaint only
+    clock.set(sh(1, 2, 9, year=2027))
+    new = cf.BusinessCalendar.preset("CN").extended(DATA / "cn-2027.toml")
+    assert engine.calendar_changed(new) == [cn]
+    assert engine.sla(uk)["follow_up"].deadline == datetime(2027, 1, 7, tzinfo=ldn)
+    for cid in (cn, uk):
+        assert engine.replay(engine.history(cid)) == engine.get(cid)
+
+
+def test_an_unknown_calendar_choice_is_a_plugin_error() -> None:
+    class Typo:
+        @cf.hookimpl
+        def complaintflow_calendar(self, complaint: cf.Complaint) -> str:
+            return "UKK"
+
+    engine = cf.Engine(calendars=[UK], plugins=[Typo()], load_entry_points=False)
+    new = cf.NewComplaint(channel="web", complainant=cf.Party(id="u-9"), subject="s")
+    with pytest.raises(cf.PluginError, match="UKK"):
+        engine.submit(new, actor=cf.Actor.system())
+    assert engine.store.find() == []
+    with pytest.raises(cf.InvalidInput, match="calendars"):
+        cf.Engine(calendars=[UK, UK], load_entry_points=False)

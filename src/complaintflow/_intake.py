@@ -4,6 +4,7 @@ the draft, classification, screening and the ``submit`` event."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -42,12 +43,33 @@ class Policies:
     the category's overrides, or the engine's policy."""
 
     def __init__(
-        self, pm: pluggy.PluginManager, categories: CategoryRegistry, policy: SlaPolicy
+        self,
+        pm: pluggy.PluginManager,
+        categories: CategoryRegistry,
+        policy: SlaPolicy,
+        calendars: Mapping[str, str | None] | None = None,
     ) -> None:
         self._hook = pm.hook.complaintflow_sla_policy
         self._hooked = bool(self._hook.get_hookimpls())
+        self._calendar_hook = pm.hook.complaintflow_calendar
         self._categories = categories
         self.policy = policy
+        self.calendars: Mapping[str, str | None] = calendars or {}
+        """Calendar names a complaint may count on (name -> itself; the
+        default's name -> ``None``)."""
+
+    def calendar_for(self, c: Complaint) -> str | None:
+        """The calendar chosen for a new complaint (``None``: the default)."""
+        name = self._calendar_hook(complaint=c)
+        if name is None:
+            return None
+        if not isinstance(name, str) or name not in self.calendars:
+            known = ", ".join(sorted(self.calendars)) or "only the default"
+            raise PluginError(
+                f"a complaintflow_calendar hook chose {name!r}, not a calendar of the engine "
+                f"({known})"
+            )
+        return self.calendars[name]
 
     def for_complaint(self, c: Complaint) -> SlaPolicy:
         chosen = self._hook(complaint=c) if self._hooked else None
@@ -149,10 +171,13 @@ class Intake:
 
     def event(self, c: Complaint, actor: str, basis: str, recorded_at: datetime) -> Event:
         """The ``submit`` event: the complaint's facts and its SLA policy."""
-        data = {
+        data: dict[str, Any] = {
             "complaint": c.model_dump(mode="json", include=set(_SUBMIT_FIELDS)),
             "policy": self._policies.for_complaint(c).to_data(),
         }
+        calendar = self._policies.calendar_for(c)
+        if calendar is not None:
+            data["calendar"] = calendar
         return Event(
             complaint_id=c.id,
             seq=1,

@@ -33,7 +33,8 @@ def change_event(
     of it moves."""
     if c.sla is None:
         return None
-    changes = recalculate(c.sla, new, binding=tracker.binding)
+    others = frozenset(tracker.calendars) - {new.name}
+    changes = recalculate(c.sla, new, binding=tracker.binding, skip=others)
     if not changes:
         return None
     return fast_new(
@@ -52,6 +53,18 @@ def change_event(
     )
 
 
+def _install(tracker: SlaTracker, new: BusinessCalendar) -> str:
+    """Put ``new`` in the place of the calendar of its name (one of the
+    engine's other calendars, else the default); the replaced version."""
+    if new.name in tracker.calendars and new.name != tracker.calendar.name:
+        previous = tracker.calendars[new.name].version
+        tracker.calendars[new.name] = new
+    else:
+        previous = tracker.calendar.version
+        tracker.calendar = new
+    return previous
+
+
 def recalculate_store(
     store: Store,
     tracker: SlaTracker,
@@ -68,8 +81,7 @@ def recalculate_store(
         raise InvalidInput.field("calendar", "must be a BusinessCalendar")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise InvalidInput.field("batch", "must be a positive int")
-    previous = tracker.calendar.version
-    tracker.calendar = new
+    previous = _install(tracker, new)
     changed: list[str] = []
     offset = 0
     while page := store.find(status=_STATUSES, limit=batch, offset=offset):
@@ -104,10 +116,14 @@ def replay(
     ``calendars`` knows it; else ``tracker``'s)."""
     switches = [e for e in events if e.type == "calendar_changed"]
     start = calendars.get(switches[0].data.get("previous") or "") if switches else None
-    t = SlaTracker(start or tracker.calendar, binding=tracker.binding)
+    t = SlaTracker(tracker.calendar, binding=tracker.binding)
+    t.calendars = dict(tracker.calendars)
+    if start is not None:
+        _install(t, start)
     complaint: Complaint | None = None
     for event in events:
         if event.type == "calendar_changed":
-            t.calendar = calendars.get(event.data.get("version") or "", tracker.calendar)
+            known = calendars.get(event.data.get("version") or "")
+            _install(t, known or tracker.calendar_for(event.data.get("calendar")))
         complaint = t.on_event(complaint, apply_event(complaint, event), event)
     return complaint

@@ -87,6 +87,9 @@ class SlaState(NamedTuple):
     targets: tuple[TargetRecord, ...] = ()
     next_check: datetime | None = None
     """The earliest alert due: what ``Store.due`` queries."""
+    calendar: str | None = None
+    """The name of the calendar chosen for this complaint (the engine's
+    default when ``None``): see ``Engine(calendars=...)``."""
 
 
 class TargetReport(Model):

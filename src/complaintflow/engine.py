@@ -50,6 +50,20 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _by_name(
+    calendars: Iterable[BusinessCalendar], default: BusinessCalendar
+) -> dict[str, BusinessCalendar]:
+    out: dict[str, BusinessCalendar] = {}
+    for i, c in enumerate(calendars):
+        if not isinstance(c, BusinessCalendar):
+            raise InvalidInput.field(f"calendars[{i}]", "must be a BusinessCalendar")
+        if not c.name or c.name in out or c.name == default.name:
+            why = f"a second calendar named {c.name!r}" if c.name else "needs a name"
+            raise InvalidInput.field(f"calendars[{i}]", why)
+        out[c.name] = c
+    return out
+
+
 class Engine:
     """Runs the guide's complaint process.
 
@@ -78,6 +92,8 @@ class Engine:
         ``received_at`` (a phone call or letter recorded later).
     :param calendar_horizon: warn (``complaintflow_calendar_expiring``) when
         the calendar's data ends within this time of a sweep.
+    :param calendars: other calendars, by their names, that the
+        ``complaintflow_calendar`` hook may choose for a complaint.
     """
 
     def __init__(
@@ -94,6 +110,7 @@ class Engine:
         clock_skew: timedelta = timedelta(minutes=5),
         intake_window: timedelta = timedelta(days=7),
         calendar_horizon: timedelta = DEFAULT_HORIZON,
+        calendars: Iterable[BusinessCalendar] = (),
     ) -> None:
         calendar = BusinessCalendar.preset("CN") if calendar is None else calendar
         if not isinstance(calendar, BusinessCalendar):
@@ -114,10 +131,13 @@ class Engine:
         self.reopen_window = reopen_window
         self.retry_backoff = retry_backoff
         self._sla = SlaTracker(calendar)
-        self._calendars = {calendar.version: calendar}
+        self._sla.calendars = _by_name(calendars, calendar)
+        self._calendars = {c.version: c for c in (calendar, *self._sla.calendars.values())}
         self._times = TimeRules(clock_skew, intake_window)
         self._expiry = ExpiryWatch(self._pm.hook, calendar_horizon)
-        self._policies = Policies(self._pm, self.categories, policy)
+        names: dict[str, str | None] = {n: n for n in self._sla.calendars}
+        names.update({calendar.name: None} if calendar.name else {})
+        self._policies = Policies(self._pm, self.categories, policy, names)
         self._intake = Intake(self._pm, self.categories, rules, self._policies)
         self._decider = Decider(self._pm, self.categories, self._exists, reopen_window)
         self._outbox = Outbox(

@@ -195,6 +195,21 @@ def complaintflow_sla_policy(complaint: Complaint) -> Any:
     """
 
 
+@hookspec(firstresult=True)
+def complaintflow_calendar(complaint: Complaint) -> str | None:
+    """Choose the calendar a new complaint's deadlines count on, for
+    platforms serving regions with different holidays.
+
+    :param complaint: the complaint as received (before its first event).
+    :return: the name of one of the engine's calendars (the default, or one
+        given in ``Engine(calendars=[...])``), or ``None`` for the default.
+
+    First result wins. The choice is recorded in the complaint's SLA state
+    (``SlaState.calendar``) and every target it starts; an unknown name is a
+    :class:`~complaintflow.PluginError`. Since 0.2.
+    """
+
+
 @hookspec
 def complaintflow_sla_alert(alert: Any) -> None:
     """Called for each SLA warning and breach that ``Engine.sweep`` finds.

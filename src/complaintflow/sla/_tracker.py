@@ -71,9 +71,16 @@ class SlaTracker:
         if binding not in BINDINGS:
             raise InvalidInput.field("binding", f"must be one of {', '.join(BINDINGS)}")
         self.calendar = calendar
+        """The default calendar (and the one ``calendar_changed`` switches)."""
+        self.calendars: dict[str, BusinessCalendar] = {}
+        """Other calendars a complaint may be counted on, by name."""
         self.binding: Binding = binding
         self._policies: dict[int, tuple[dict[str, Any], SlaPolicy]] = {}
         self._by_value: dict[Any, list[tuple[dict[str, Any], SlaPolicy]]] = {}
+
+    def calendar_for(self, name: str | None) -> BusinessCalendar:
+        """The calendar named ``name``: one of :attr:`calendars`, else the default."""
+        return self.calendars.get(name, self.calendar) if name else self.calendar
 
     def policy(self, data: dict[str, Any]) -> SlaPolicy:
         """The policy kept in a state, parsed once per distinct policy: by
@@ -99,7 +106,7 @@ class SlaTracker:
         kind = event.type
         if kind == "submit":
             data = event.data["policy"]
-            first = SlaState(policy=data, cycle_started_at=t)
+            first = SlaState(policy=data, cycle_started_at=t, calendar=event.data.get("calendar"))
             return self._start_cycle(after, first, [], self.policy(data), 1, t)
         if before is None or before.sla is None:
             return after
@@ -245,7 +252,10 @@ class SlaTracker:
         changed: set[int],
     ) -> Complaint:
         for i in changed:
-            records[i] = self._recompute(records[i])
+            r = records[i]
+            if r.calendar is None and state.calendar is not None:
+                r = r._replace(calendar=state.calendar)  # the complaint's calendar
+            records[i] = self._recompute(r)
         nxt = min(
             (r.next_alert_at for r in records if r.next_alert_at is not None and r.live),
             default=None,
@@ -260,7 +270,7 @@ class SlaTracker:
         judged until a recomputation makes it final."""
         if r.cancelled_at is not None:
             return r._replace(next_alert_at=None)
-        cal = self.calendar
+        cal = self.calendar_for(r.calendar)
         if r.open_pause:  # no deadline until the party answers
             return r._replace(
                 deadline=None,
@@ -370,7 +380,8 @@ class SlaTracker:
             state = "running"
         if state in ("running", "paused", "met", "breached", "undetermined"):
             until = min(now, r.stopped_at, key=utc) if r.stopped_at is not None else now
-            cal = self.calendar.projected() if r.provisional else self.calendar
+            base = self.calendar_for(r.calendar)
+            cal = base.projected() if r.provisional else base
             try:
                 consumed = cal.consumed(
                     r.started_at, until, duration, pauses=_closed(r.pauses, until)
@@ -399,18 +410,23 @@ class SlaTracker:
 
 
 def recalculate(
-    state: SlaState, calendar: BusinessCalendar, *, binding: Binding = "later"
+    state: SlaState,
+    calendar: BusinessCalendar,
+    *,
+    binding: Binding = "later",
+    skip: frozenset[str] = frozenset(),
 ) -> list[DeadlineChange]:
     """What a change to ``calendar`` does to a complaint's targets: every
     running target and every provisional one (stopped or not) is recomputed
     on it; those whose deadline or provisional mark changes are returned
     (nothing is modified). Feed :func:`calendar_changed_data` of the result
     to a ``calendar_changed`` event, applied through ``SlaTracker.on_event``
-    with the tracker on the new calendar."""
+    with the tracker on the new calendar. Targets counted on a calendar
+    named in ``skip`` (another of the engine's calendars) are left alone."""
     tracker = SlaTracker(calendar, binding=binding)
     out: list[DeadlineChange] = []
     for r in state.targets:
-        if r.cancelled_at is not None or not (r.live or r.provisional):
+        if r.cancelled_at is not None or not (r.live or r.provisional) or r.calendar in skip:
             continue
         promised = r.promised if r.promised is not None else r.deadline
         new = tracker._recompute(r._replace(promised=promised))
