@@ -313,3 +313,26 @@ class Engine:
                 except Exception:
                     log.exception("a complaintflow_event hook failed for event %s", e.seq)
         self._outbox.deliver_all(notes, events[0].at)
+
+    # -- deadline certificates, what-if and reports (issue 13) ---------------------
+
+    from complaintflow._certificates import DeadlineCertificate as _Certificate
+
+    def explain(
+        self,
+        complaint_id: str,
+        target: str,
+        *,
+        cycle: int | None = None,
+        now: datetime | None = None,
+    ) -> _Certificate:
+        """The :class:`~complaintflow.DeadlineCertificate` of one target: the
+        rule, the start event, the calendar, each day counted, the pauses,
+        extensions and recalculations, the deadline and the outcome as of
+        ``now`` (the clock's time when omitted)."""
+        from complaintflow._certificates import build_certificate
+
+        c = self.get(complaint_id)
+        now = aware(now, "now") if now is not None else self.now()
+        events = self.store.events(c.id)
+        return build_certificate(c, events, self._sla, target, cycle=cycle, now=now)
