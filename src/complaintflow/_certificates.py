@@ -223,11 +223,12 @@ class DeadlineCertificate(Model):
         deadline = computed
         if computed is not None and self.promised is not None and self.binding == "later":
             deadline = max(computed, self.promised, key=utc)
-        ok = (
+        # without a deadline (an open pause, a cancellation) there is nothing to check
+        ok = self.computed_deadline is None or (
             abs(counted - expected) <= timedelta(microseconds=1)
             and _same(computed, self.computed_deadline)
             and _same(deadline, self.deadline)
-        ) or (self.computed_deadline is None and not self.days_truncated)
+        )
         return Recomputation(
             counted=counted,
             expected=expected,
@@ -511,11 +512,13 @@ def build_certificate(
     base = tracker.calendar
     cal = base.projected() if r.provisional else base
     report = tracker.report(r, now)
-    end = r.deadline
-    if end is None:  # paused, cancelled or not computable: up to the last fact
-        facts = [now, r.started_at, *(p[0] for p in r.pauses)]
-        facts += [t for t in (r.stopped_at, r.cancelled_at) if t is not None]
-        end = max(facts, key=utc) if r.cancelled_at is None else r.cancelled_at
+    end = now
+    if r.cancelled_at is not None:
+        end = r.cancelled_at
+    elif r.open_pause:  # the clock froze when the pause began
+        end = max(r.pauses[-1][0], r.started_at, key=utc)
+    elif r.stopped_at is not None:
+        end = r.stopped_at
     computed = None
     if r.deadline is not None and r.cancelled_at is None:
         info = cal.deadline_info(r.started_at, Duration(r.kind, r.amount), _closed(r))  # type: ignore[arg-type]

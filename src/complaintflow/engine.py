@@ -317,6 +317,7 @@ class Engine:
     # -- deadline certificates, what-if and reports (issue 13) ---------------------
 
     from complaintflow._certificates import DeadlineCertificate as _Certificate
+    from complaintflow._simulate import Simulation as _Simulation
 
     def explain(
         self,
@@ -336,3 +337,28 @@ class Engine:
         now = aware(now, "now") if now is not None else self.now()
         events = self.store.events(c.id)
         return build_certificate(c, events, self._sla, target, cycle=cycle, now=now)
+
+    def simulate(
+        self,
+        *,
+        policy: SlaPolicy | None = None,
+        calendar: BusinessCalendar | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        now: datetime | None = None,
+        batch: int = 500,
+    ) -> _Simulation:
+        """What-if: the stored complaints received in ``[since, until)``
+        replayed under a draft ``policy`` and/or ``calendar``, read from the
+        store ``batch`` at a time; per target met/breached/running before and
+        after as of ``now``, and each target whose outcome changes. Writes
+        nothing."""
+        from complaintflow._simulate import simulate
+
+        since = aware(since, "since") if since is not None else None
+        until = aware(until, "until") if until is not None else None
+        now = aware(now, "now") if now is not None else self.now()
+        return simulate(
+            self.store, self._sla, policy=policy, calendar=calendar,
+            since=since, until=until, now=now, batch=batch,
+        )  # fmt: skip
