@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final
 
-if TYPE_CHECKING:
-    from complaintflow._certificates import CertificateEvent, DeadlineCertificate
+CertificateEvent = Any
+DeadlineCertificate = Any
 
 _LABELS: Final[dict[str, dict[str, str]]] = {
     "title": {"zh": "期限证明", "en": "Deadline certificate"},
