@@ -43,7 +43,7 @@ def brute_force_state(r: Any) -> str:
     )
     if r.stopped_at is not None:
         return "met" if r.stopped_at <= due else "breached"
-    return "breached" if NOW > due else "running"
+    return "breached" if due < NOW else "running"
 
 
 @settings(max_examples=5)
@@ -70,7 +70,8 @@ def test_tightening_follow_up_changes_exactly_the_brute_force_set(histories: lis
         got = {(ch.complaint_id, ch.cycle) for ch in sim.changes}
         assert {ch.target for ch in sim.changes} <= {"follow_up"}
         assert got == expected
-        assert sim.complaints == len(histories) and sim.replayed == 0
+        assert sim.complaints == len(histories)
+        assert sim.replayed == 0
         total = sum(x.met + x.breached + x.running + x.other for x in sim.after.values())
         assert total == sum(x.met + x.breached + x.running + x.other for x in sim.before.values())
         engine.close()
