@@ -10,6 +10,15 @@ import importlib
 import logging
 
 from complaintflow import rules, sla, stores
+from complaintflow._certificates import (
+    CertificateCalendar,
+    CertificateChange,
+    CertificateDay,
+    CertificateEvent,
+    CertificatePause,
+    DeadlineCertificate,
+    Recomputation,
+)
 from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
 from complaintflow._roles import check_roles
@@ -105,6 +114,11 @@ __all__ = [
     "CalendarRangeError",
     "Category",
     "CategoryRegistry",
+    "CertificateCalendar",
+    "CertificateChange",
+    "CertificateDay",
+    "CertificateEvent",
+    "CertificatePause",
     "Classification",
     "Classify",
     "Command",
@@ -112,6 +126,7 @@ __all__ = [
     "Complaint",
     "ComplaintFlowError",
     "ConcurrencyError",
+    "DeadlineCertificate",
     "Decide",
     "Decision",
     "Duration",
@@ -138,6 +153,7 @@ __all__ = [
     "PermissionDenied",
     "PluginError",
     "ProvideInfo",
+    "Recomputation",
     "RecordStep",
     "Reject",
     "Reopen",

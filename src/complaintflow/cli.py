@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from complaintflow import __version__, _cli_calendar
+from complaintflow import __version__, _cli_calendar, _cli_certs
 from complaintflow._cli_worker import add_worker_parser, worker_command
 from complaintflow.states import Status, transitions_table
 
@@ -489,6 +489,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     add_worker_parser(sub)
     importlib.import_module("complaintflow._cli_rules").add_commands(rsub)
     _cli_calendar.add_parser(sub)
+    _cli_certs.add_parsers(sub)
     return parser, sla
 
 
@@ -510,6 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return worker_command(args)
         if args.command == "calendar":
             return _cli_calendar.run(args)
+        if args.command in ("explain", "whatif"):
+            return _cli_certs.run(args)
         print(diagram(args.format))
         return 0
     except BrokenPipeError:

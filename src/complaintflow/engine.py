@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from complaintflow._base import as_model, aware, utc
+from complaintflow._certificates import DeadlineCertificate, build_certificate
 from complaintflow._decide import Decider, notifications
 from complaintflow._intake import Intake, Policies
 from complaintflow._metrics import Metrics, compute_metrics
@@ -23,6 +24,7 @@ from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
 from complaintflow._recalc import recalculate_store, replay
 from complaintflow._reducer import apply_event
+from complaintflow._simulate import Simulation, simulate
 from complaintflow._sweep import Sweeper
 from complaintflow._time_rules import TimeRules
 from complaintflow._worker import WorkerHealth, run_worker
@@ -336,3 +338,45 @@ class Engine:
 
     def _after(self, events: list[Event], c: Complaint, notes: list[Notification]) -> None:
         self._outbox.after_save(events, c, notes)
+
+    # -- deadline certificates, what-if and reports (issue 13) ---------------------
+
+    def explain(
+        self,
+        complaint_id: str,
+        target: str,
+        *,
+        cycle: int | None = None,
+        now: datetime | None = None,
+    ) -> DeadlineCertificate:
+        """The :class:`~complaintflow.DeadlineCertificate` of one target: the
+        rule, the start event, the calendar, each day counted, the pauses,
+        extensions and recalculations, the deadline and the outcome as of
+        ``now`` (the clock's time when omitted)."""
+        c = self.get(complaint_id)
+        now = aware(now, "now") if now is not None else self.now()
+        events = self.store.events(c.id)
+        return build_certificate(c, events, self._sla, target, cycle=cycle, now=now)
+
+    def simulate(
+        self,
+        *,
+        policy: SlaPolicy | None = None,
+        calendar: BusinessCalendar | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        now: datetime | None = None,
+        batch: int = 500,
+    ) -> Simulation:
+        """What-if: the stored complaints received in ``[since, until)``
+        replayed under a draft ``policy`` and/or ``calendar``, read from the
+        store ``batch`` at a time; per target met/breached/running before and
+        after as of ``now``, and each target whose outcome changes. Writes
+        nothing."""
+        since = aware(since, "since") if since is not None else None
+        until = aware(until, "until") if until is not None else None
+        now = aware(now, "now") if now is not None else self.now()
+        return simulate(
+            self.store, self._sla, policy=policy, calendar=calendar,
+            since=since, until=until, now=now, batch=batch,
+        )  # fmt: skip
