@@ -92,23 +92,17 @@ class PostgresStore(SQLStore):
         super().__init__()
         self._driver_error = self._pg.Error
         self.schema = schema
+        self._what = f"schema {schema!r}"
         try:
             self._conn: psycopg.Connection[tuple[Any, ...]] = self._pg.connect(
                 dsn, autocommit=True, connect_timeout=max(1, int(connect_timeout))
             )
         except self._pg.Error as e:
             raise StoreError(f"cannot connect to PostgreSQL: {e}") from e
-        try:
-            self._migrate()
-        except BaseException:
-            self._conn.close()
-            raise
+        self._start()
 
     def __repr__(self) -> str:
         return f"PostgresStore(schema={self.schema!r})"
-
-    def _describe(self) -> str:
-        return f"schema {self.schema!r}"
 
     @property
     def connection(self) -> psycopg.Connection[tuple[Any, ...]]:

@@ -180,13 +180,15 @@ class SQLStore:
     error); it provides :meth:`_tx` (one transaction, committed or rolled
     back, a unique-key violation raised as
     :class:`~complaintflow.errors.ConcurrencyError` and any other driver
-    error as :class:`~complaintflow.errors.StoreError`) and
-    :meth:`_describe`; it may override :meth:`_locked_rows`,
-    :meth:`_insert_rows` and the migration hooks."""
+    error as :class:`~complaintflow.errors.StoreError`) and sets ``_what``
+    (the database, for messages: ``database 'x.db'``); it may override
+    :meth:`_locked_rows`, :meth:`_insert_rows` and the connection and
+    migration hooks."""
 
     dialect: ClassVar[Dialect]
     _conn: Any
     _name: str
+    _what: str
     _driver_error: type[Exception]
 
     def __init__(self) -> None:
@@ -198,9 +200,8 @@ class SQLStore:
     def _tx(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
-    def _describe(self) -> str:
-        """What the database is, for messages (``database 'x.db'``)."""
-        raise NotImplementedError
+    def _configure(self) -> None:
+        """Set the new connection up, before the migration."""
 
     def _prepare_migration(self, conn: Any) -> None:
         """Run first in the migration's transaction."""
@@ -224,6 +225,15 @@ class SQLStore:
             conn.cursor().executemany(self.dialect.q(sql), rows)
 
     # -- lifecycle ----------------------------------------------------------------
+
+    def _start(self) -> None:
+        """Configure the new connection and migrate; close it on any failure."""
+        try:
+            self._configure()
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
 
     def close(self) -> None:
         """Close the connection; the store is unusable afterwards."""
@@ -261,7 +271,7 @@ class SQLStore:
                 current = int(row[0])
             if current > SCHEMA_VERSION:
                 raise StoreError(
-                    f"{self._describe()} has schema version {current}, newer than this "
+                    f"{self._what} has schema version {current}, newer than this "
                     f"complaintflow writes ({SCHEMA_VERSION}): upgrade complaintflow"
                 )
             for statements in self.dialect.migrations[current:]:

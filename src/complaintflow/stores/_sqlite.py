@@ -77,31 +77,29 @@ class SQLiteStore(SQLStore):
         super().__init__()
         self.path = os.fspath(path)
         self._name = f"SQLite store {self.path!r}"
+        self._what = f"database {self.path!r}"
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as e:
             raise StoreError(f"cannot open SQLite database {self.path!r}: {e}") from e
-        try:
-            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
-            self._conn.execute(f"PRAGMA synchronous = {synchronous}")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages
-            # checkpoint the WAL every ~16 MiB instead of ~4 MiB: fewer fsyncs
-            # of the database file, same durability (commits sync the WAL)
-            self._conn.execute("PRAGMA wal_autocheckpoint = 4000")
-            self._migrate()
-        except BaseException:
-            self._conn.close()
-            raise
+        self._timeout, self._synchronous = timeout, synchronous
+        self._start()
+
+    def _configure(self) -> None:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages
+        # checkpoint the WAL every ~16 MiB instead of ~4 MiB: fewer fsyncs
+        # of the database file, same durability (commits sync the WAL)
+        conn.execute("PRAGMA wal_autocheckpoint = 4000")
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
-
-    def _describe(self) -> str:
-        return f"database {self.path!r}"
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
