@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import unicodedata
 import zlib
+from functools import lru_cache
+from hashlib import shake_128
 from typing import Final
 
 __all__ = ["BANDS", "PREFIX", "ROWS", "comparable", "fingerprint"]
@@ -28,23 +30,30 @@ __all__ = ["BANDS", "PREFIX", "ROWS", "comparable", "fingerprint"]
 PREFIX: Final = 2000
 """How many normalised characters of a text are fingerprinted and compared."""
 
-BANDS: Final = 8
+BANDS: Final = 10
 """How many keys a fingerprint has (bands of the MinHash signature)."""
 
-ROWS: Final = 3
+ROWS: Final = 5
 """How many MinHash values make one band."""
 
 _SHINGLE: Final = 3
-_P: Final = (1 << 61) - 1  # a Mersenne prime: the hash family's modulus
-# (a, b) of the hash family h(x) = (a * x + b) mod P, one per signature row:
-# fixed, so that fingerprints written by one process match another's
-_SEEDS: Final = tuple(
-    (
-        zlib.crc32(f"a{i}".encode()) * 2654435761 % _P | 1,
-        zlib.crc32(f"b{i}".encode()) * 40503 % _P,
-    )
-    for i in range(BANDS * ROWS)
-)
+_WIDTH: Final = BANDS * ROWS
+_EMPTY: Final = 1 << 32  # a bin no trigram fell into
+_MIX: Final = 0x9E3779B1  # odd: multiplying by it permutes the 32-bit hashes
+
+
+def _densify(signature: list[int]) -> None:
+    """Fill each empty bin from the next bin that is not (circularly), told
+    apart by the distance: short texts leave bins empty, and two texts must
+    not match by their empty bins alone."""
+    full = [i for i, v in enumerate(signature) if v != _EMPTY]
+    if not full or len(full) == len(signature):
+        return
+    width = len(signature)
+    for i in range(width):
+        if signature[i] == _EMPTY:
+            j = next((k for k in full if k > i), full[0])
+            signature[i] = signature[j] + ((j - i) % width) * _EMPTY
 
 
 def comparable(text: str) -> str:
@@ -63,19 +72,32 @@ def fingerprint(text: str) -> tuple[str, ...]:
     alike texts share at least one key with high probability.
 
     >>> len(fingerprint(comparable("The kettle leaks")))
-    8
+    10
     >>> fingerprint("kettleleaks") == fingerprint(comparable("KETTLE leaks"))
     True
     """
+    return _fingerprint(text)
+
+
+@lru_cache(maxsize=256)
+def _fingerprint(text: str) -> tuple[str, ...]:
+    # remembered: a submit's screen and its save fingerprint the same text
     if len(text) < _SHINGLE:
         grams = {text}
     else:
         grams = {text[i : i + _SHINGLE] for i in range(len(text) - _SHINGLE + 1)}
-    hashes = [zlib.crc32(g.encode()) for g in grams]
-    signature = [min((a * x + b) % _P for x in hashes) for a, b in _SEEDS]
+    # one-permutation MinHash: each trigram's hash falls into one of the
+    # signature's bins, and each bin keeps the least hash it received
+    signature = [_EMPTY] * _WIDTH
+    for g in grams:
+        h = (zlib.crc32(g.encode()) * _MIX) & 0xFFFFFFFF
+        v, b = divmod(h, _WIDTH)
+        if v < signature[b]:
+            signature[b] = v
+    _densify(signature)
     keys = []
     for band in range(BANDS):
-        rows = signature[band * ROWS : (band + 1) * ROWS]
-        digest = zlib.crc32(",".join(map(str, rows)).encode())
-        keys.append(f"t{band}:{digest:08x}")
+        cells = signature[band * ROWS : (band + 1) * ROWS]
+        digest = shake_128(",".join(map(str, cells)).encode()).hexdigest(6)
+        keys.append(f"t{band}:{digest}")
     return tuple(keys)

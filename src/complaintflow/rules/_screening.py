@@ -30,7 +30,7 @@ WARNING: Final = "malicious_warning"
 CANDIDATES: Final = 20
 """How many open complaints the duplicate screen compares at the most."""
 
-RECENT: Final = 100
+RECENT: Final = 50
 """How many complaints of the malicious screen's window it reads at the most
 (for an earlier warning and the ``related`` ids); it counts them all."""
 

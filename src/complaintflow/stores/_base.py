@@ -133,8 +133,10 @@ class Store(Protocol):
         against the same respondent (a complaint without one matches any),
         that share its order id (when ``same_order``) or a key of its text
         fingerprint (:mod:`complaintflow._fingerprint`): at most ``limit``,
-        oldest received first (then by id). The duplicate screen's
-        candidates, found by index whatever the complainant's history."""
+        the most alike first (the same order, then more fingerprint keys
+        shared), then the oldest received (then by id). The duplicate
+        screen's candidates, found by index whatever the complainant's
+        history."""
         ...
 
     def close(self) -> None:

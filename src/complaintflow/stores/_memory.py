@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right, insort
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -22,7 +23,7 @@ from complaintflow.stores._base import (
     save_each,
     status_filter,
 )
-from complaintflow.stores._index import IndexRow, index_row, match_keys, micros
+from complaintflow.stores._index import IndexRow, index_row, match_keys, micros, order_key
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
@@ -246,14 +247,16 @@ class MemoryStore:
     ) -> list[Complaint]:
         who = complaint.complainant.id
         them = None if complaint.respondent is None else complaint.respondent.id
-        found: set[str] = set()
+        order = None if complaint.order_id is None else order_key(complaint.order_id)
+        score: Counter[str] = Counter()
         for key in match_keys(complaint, order=same_order):
-            found.update(self._by_key.get((who, key), ()))
-        found.discard(complaint.id)
+            for cid in self._by_key.get((who, key), ()):
+                score[cid] += 1000 if key == order else 1
+        score.pop(complaint.id, None)
         rows = [
             ix
-            for ix in map(self._index.__getitem__, found)
+            for ix in map(self._index.__getitem__, score)
             if ix.is_open and (them is None or ix.respondent in (None, them))
         ]
-        rows.sort(key=lambda ix: (ix.received_at, ix.id))
+        rows.sort(key=lambda ix: (-score[ix.id], ix.received_at, ix.id))
         return [_complaint(self._complaints[ix.id]) for ix in rows[: max(limit, 0)]]

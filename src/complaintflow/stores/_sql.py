@@ -38,7 +38,7 @@ from complaintflow.stores._base import (
     save_each,
     status_filter,
 )
-from complaintflow.stores._index import index_row, match_keys
+from complaintflow.stores._index import index_row, match_keys, order_key
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore"]
 
@@ -485,29 +485,40 @@ class SQLStore:
     ) -> list[Complaint]:
         t = self.dialect.t
         rows = self._rows(
-            "SELECT {doc} FROM complaints WHERE complainant = %s "
+            "SELECT id, version, {doc} FROM complaints WHERE complainant = %s "
             "AND received_at > %s AND received_at <= %s "
             "ORDER BY received_at DESC, id DESC LIMIT %s",
             (complainant, t(since), t(until), limit),
         )
-        return _docs(reversed(rows))
+        return self._parsed(reversed(rows))
+
+    def _parsed(self, rows: Iterable[Sequence[Any]]) -> list[Complaint]:
+        """Complaints of ``(id, version, doc)`` rows, parsed or cached."""
+        return [self._cache.parse(cid, version, doc) for cid, version, doc in rows]
 
     def find_like(
         self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
     ) -> list[Complaint]:
         keys = list(match_keys(complaint, order=same_order))
+        order = (
+            "" if not same_order or complaint.order_id is None else order_key(complaint.order_id)
+        )
         who = complaint.complainant.id
-        params: list[Any] = [True, complaint.id, who, who, *keys]
+        params: list[Any] = [order, who, *keys, True, complaint.id]
         sql = (
-            "SELECT {doc} FROM complaints WHERE is_open = %s AND id <> %s AND complainant = %s "
-            "AND id IN (SELECT complaint_id FROM complaint_keys WHERE complainant = %s "
-            f"AND key IN {_in(keys)})"
+            "SELECT id, version, {doc} FROM complaints JOIN ("
+            " SELECT complaint_id, sum(CASE WHEN key = %s THEN 1000 ELSE 1 END) AS score"
+            f" FROM complaint_keys WHERE complainant = %s AND key IN {_in(keys)}"
+            " GROUP BY complaint_id) k ON k.complaint_id = complaints.id"
+            " WHERE is_open = %s AND id <> %s"
         )
         if complaint.respondent is not None:
             sql += " AND (respondent = %s OR respondent IS NULL)"
             params.append(complaint.respondent.id)
-        rows = self._rows(sql + " ORDER BY received_at, id LIMIT %s", [*params, limit])
-        return _docs(rows)
+        rows = self._rows(
+            sql + " ORDER BY k.score DESC, received_at, id LIMIT %s", [*params, limit]
+        )
+        return self._parsed(rows)
 
     # -- the outbox ---------------------------------------------------------------
 

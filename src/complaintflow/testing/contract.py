@@ -544,9 +544,10 @@ class StoreContract:
         def like(c: cf.Complaint, **kw: Any) -> list[str]:
             return [x.id for x in store.find_like(c, **kw)]
 
-        assert like(base) == [same_text.id, same_order.id, nobody.id]
+        # the same order first, then the most fingerprint keys shared, then the oldest
+        assert like(base) == [same_order.id, same_text.id, nobody.id]
         assert like(base, same_order=False) == [same_text.id, nobody.id]
-        assert like(base, limit=1) == [same_text.id]
+        assert like(base, limit=1) == [same_order.id]
         assert like(unrelated) == []
         # a complaint without a respondent matches every respondent
         assert like(nobody) == [base.id, same_text.id, shop10.id]
