@@ -27,7 +27,7 @@ __all__ = ["BuiltinRules", "screen"]
 WARNING: Final = "malicious_warning"
 """The flag kind of the warning that comes before a ``malicious`` flag."""
 
-CANDIDATES: Final = 20
+CANDIDATES: Final = 10
 """How many open complaints the duplicate screen compares at the most."""
 
 RECENT: Final = 50
