@@ -7,10 +7,11 @@ Run: ``python benchmarks/bench_screening.py [--quick] [--dsn postgresql://...]``
    against the same merchant, each with its own order and words (drawn
    from :data:`WORDS`, about 2,000 words). The
    figure is the median time of ``engine.submit`` for 60 more complaints of
-   that complainant (the loaded history is moved out of the garbage
-   collector's way with ``gc.freeze()``, so that collections of it, which
-   any large heap has, are not counted as screening) (all screens on: duplicate, incomplete, malicious), on
-   each store. The last figure of a row should be at most twice the first.
+   that complainant (all screens on: duplicate, incomplete, malicious), on
+   each store; the loaded history is moved out of the garbage collector's
+   way with ``gc.freeze()``, so that collections of it, which any large
+   heap has, are not counted as screening. The last figure of a row should
+   be at most twice the first.
 2. **Long text.** The complainant has 100 open complaints whose
    descriptions are 100,000 characters long; the figure is the median time
    of submitting another with a 100,000-character description: unrelated
