@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Final, Self
+from typing import Any, ClassVar, Final, Self, TypeVar
 
 from complaintflow.errors import ConcurrencyError, NotFound, StoreError
 from complaintflow.models import Complaint, Event, Notification
@@ -102,6 +102,7 @@ SCHEMA_VERSION: Final = len(MIGRATIONS)
 _KEYS_SINCE: Final = 3
 """The schema version that introduced ``complaint_keys``."""
 
+_T = TypeVar("_T")
 _NAMED: Final = re.compile(r"%\((\w+)\)s")
 
 _COLUMNS: Final = (
@@ -212,8 +213,15 @@ class SQLStore:
     def _locked_rows(self, sql: str, params: Sequence[Any]) -> list[Any]:
         """Rows read in a transaction of their own, locked where the query
         asks to (``{lock}``, ``{skip}``)."""
+        q = self.dialect.q(sql)
+        return self._run(lambda conn: list(conn.execute(q, params).fetchall()))
+
+    def _run(self, work: Callable[[Any], _T]) -> _T:
+        """``work(conn)`` in one transaction (:meth:`_tx`), its result. A
+        backend may run ``work`` again on a new connection when the first
+        was lost before the commit: ``work`` must only act on ``conn``."""
         with self._tx() as conn:
-            return list(conn.execute(self.dialect.q(sql), params).fetchall())
+            return work(conn)
 
     def _insert_rows(
         self, conn: Any, table: str, columns: str, rows: list[tuple[Any, ...]]
@@ -259,29 +267,31 @@ class SQLStore:
                 raise StoreError(f"{self._name}: {e}") from e
 
     def _migrate(self) -> None:
-        with self._tx() as conn:
-            self._prepare_migration(conn)
-            q = self.dialect.q
-            conn.execute(q("CREATE TABLE IF NOT EXISTS schema_version (version {int} NOT NULL)"))
-            row = conn.execute(q("SELECT version FROM schema_version")).fetchone()
-            if row is None:
-                conn.execute(q("INSERT INTO schema_version VALUES (0)"))
-                current = 0
-            else:
-                current = int(row[0])
-            if current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self._what} has schema version {current}, newer than this "
-                    f"complaintflow writes ({SCHEMA_VERSION}): upgrade complaintflow"
-                )
-            for statements in self.dialect.migrations[current:]:
-                for statement in statements:
-                    conn.execute(self.dialect.q(statement))
-            if 0 < current < _KEYS_SINCE:
-                self._backfill_keys(conn)
-            if current != SCHEMA_VERSION:
-                conn.execute(q("UPDATE schema_version SET version = %s"), (SCHEMA_VERSION,))
+        self._run(self._migrate_in)
         self._after_migration()
+
+    def _migrate_in(self, conn: Any) -> None:
+        self._prepare_migration(conn)
+        q = self.dialect.q
+        conn.execute(q("CREATE TABLE IF NOT EXISTS schema_version (version {int} NOT NULL)"))
+        row = conn.execute(q("SELECT version FROM schema_version")).fetchone()
+        if row is None:
+            conn.execute(q("INSERT INTO schema_version VALUES (0)"))
+            current = 0
+        else:
+            current = int(row[0])
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self._what} has schema version {current}, newer than this "
+                f"complaintflow writes ({SCHEMA_VERSION}): upgrade complaintflow"
+            )
+        for statements in self.dialect.migrations[current:]:
+            for statement in statements:
+                conn.execute(self.dialect.q(statement))
+        if 0 < current < _KEYS_SINCE:
+            self._backfill_keys(conn)
+        if current != SCHEMA_VERSION:
+            conn.execute(q("UPDATE schema_version SET version = %s"), (SCHEMA_VERSION,))
 
     def _backfill_keys(self, conn: Any) -> None:
         docs = conn.execute(self.dialect.q("SELECT {doc} FROM complaints")).fetchall()
@@ -314,12 +324,15 @@ class SQLStore:
     ) -> None:
         check_seqs(expected_version, events)
         row = self._params(complaint)
-        with self._tx() as conn:
+
+        def work(conn: Any) -> None:
             self._write_complaint(conn, row, expected_version)
             if expected_version == 0:
                 self._insert_keys(conn, complaint)
             self._insert_events(conn, events)
             self._insert_notifications(conn, notifications)
+
+        self._run(work)
         self._cache.put(complaint)
 
     def save_many(self, saves: Sequence[Save]) -> list[bool]:
@@ -327,32 +340,36 @@ class SQLStore:
         the database has row locks) and their versions checked first, then
         every complaint that may go is written: the rows in two batches,
         events and notifications in one each."""
-        ok: list[bool] = []
+        valid: list[bool] = []
         for s in saves:
             try:
                 check_seqs(s.expected_version, s.events)
             except ConcurrencyError:
-                ok.append(False)
+                valid.append(False)
             else:
-                ok.append(True)
+                valid.append(True)
         ids = sorted({s.complaint.id for s in saves})
+
+        def work(conn: Any) -> list[bool]:
+            found = self._versions(conn, ids)
+            ok, seen = list(valid), set()
+            for i, s in enumerate(saves):
+                cid = s.complaint.id
+                if found.get(cid, 0) != s.expected_version or cid in seen:
+                    ok[i] = False
+                seen.add(cid)
+            self._write_batch(conn, [s for s, yes in zip(saves, ok, strict=True) if yes])
+            return ok
+
         try:
-            with self._tx() as conn:
-                found = self._versions(conn, ids)
-                seen: set[str] = set()
-                for i, s in enumerate(saves):
-                    cid = s.complaint.id
-                    if found.get(cid, 0) != s.expected_version or cid in seen:
-                        ok[i] = False
-                    seen.add(cid)
-                go = [s for s, yes in zip(saves, ok, strict=True) if yes]
-                self._write_batch(conn, go)
+            ok = self._run(work)
         except ConcurrencyError:
             # an event or notification that exists already: one by one, so
             # that only the offending complaint is skipped
             return save_each(self, saves)
-        for s in go:
-            self._cache.put(s.complaint)
+        for s, yes in zip(saves, ok, strict=True):
+            if yes:
+                self._cache.put(s.complaint)
         return ok
 
     def _versions(self, conn: Any, ids: list[str]) -> dict[str, int]:
@@ -549,7 +566,8 @@ class SQLStore:
     ) -> list[Notification]:
         until = now.astimezone(UTC) + lease  # real time, not wall-clock
         q, t = self.dialect.q, self.dialect.t
-        with self._tx() as conn:
+
+        def work(conn: Any) -> list[Notification]:
             docs = conn.execute(
                 q(_PENDING + _DUE_BY + " ORDER BY n LIMIT %s{skip}"), (t(now), limit)
             ).fetchall()
@@ -565,20 +583,26 @@ class SQLStore:
                     ),
                     [(t(until), n.model_dump_json(), n.id) for n in out],
                 )
-        return out
+            return out
+
+        return self._run(work)
 
     def mark_delivered(self, notification_id: str, *, at: datetime) -> bool:
-        with self._tx() as conn:
+        def work(conn: Any) -> bool:
             n = self._notification(conn, notification_id)
             if n.status == "delivered":
                 return False
             self._update_notification(conn, delivered(n, at))
             return True
 
+        return self._run(work)
+
     def mark_failed(self, notification_id: str, *, error: str, next_attempt_at: datetime) -> None:
-        with self._tx() as conn:
+        def work(conn: Any) -> None:
             n = self._notification(conn, notification_id)
             self._update_notification(conn, failed(n, error, next_attempt_at))
+
+        self._run(work)
 
     def _notification(self, conn: Any, notification_id: str) -> Notification:
         row = conn.execute(
