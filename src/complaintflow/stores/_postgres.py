@@ -7,21 +7,32 @@ workers may share a database: the due query and the outbox claim use
 ``SELECT ... FOR UPDATE SKIP LOCKED``, so workers sweeping or delivering at
 the same time take disjoint rows, and a version check lets only one of two
 writers of a complaint win.
+
+Connections come from a ``psycopg_pool`` pool (the store's own, or the
+host's), or from a function that opens one. A connection found lost before
+a transaction commits is replaced and the transaction run again; one lost
+while committing leaves the outcome unknown, and the store says so with a
+:class:`~complaintflow.errors.StoreError`: the command can be retried
+(optimistic versions refuse it if it had been applied).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from complaintflow.errors import ConcurrencyError, StoreError
+from complaintflow.errors import ConcurrencyError, InvalidInput, StoreError
 from complaintflow.stores._sql import SCHEMA_VERSION, Dialect, SQLStore
 
 if TYPE_CHECKING:
     import psycopg
+
+_T = TypeVar("_T")
+Conn = Any
+"""A psycopg connection (typed loosely: psycopg is an optional dependency)."""
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
 
@@ -63,6 +74,7 @@ _COPY_FROM: Final = 8
 def _psycopg() -> ModuleType:
     try:
         import psycopg
+        import psycopg_pool  # noqa: F401
     except ImportError as e:
         raise StoreError(
             "PostgresStore needs psycopg 3: pip install 'complaintflow[postgres]'"
@@ -70,44 +82,151 @@ def _psycopg() -> ModuleType:
     return psycopg
 
 
+class _Single:
+    """A pool of one connection, opened by the host's function and opened
+    again when lost; one borrower at a time."""
+
+    def __init__(self, connect: Callable[[], Conn]) -> None:
+        self._connect = connect
+        self._conn: Conn | None = None
+        self._lock = threading.Lock()
+
+    def getconn(self) -> Conn:
+        self._lock.acquire()
+        try:
+            if self._conn is None or self._conn.closed:
+                self._conn = self._connect()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._conn
+
+    def putconn(self, conn: Conn) -> None:
+        if conn.broken or conn.closed:
+            self._conn = None
+        self._lock.release()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
 class PostgresStore(SQLStore):
     """Keeps complaints in a PostgreSQL database.
 
-    :param dsn: a libpq connection string or URI.
+    :param dsn: a libpq connection string or URI: the store opens a pool of
+        its own (``psycopg_pool.ConnectionPool``, up to ``max_size``
+        connections, closed by :meth:`close`).
+    :param pool: instead, the host's ``psycopg_pool.ConnectionPool``: the
+        store borrows connections and sets their ``search_path`` each time;
+        it never closes the pool.
+    :param connect: instead, a function that opens a psycopg connection:
+        the store keeps one, shared by its threads, and opens another when
+        it is lost.
     :param schema: the schema holding the tables, created when missing; one
         database may hold several stores under different schemas.
-    :param connect_timeout: seconds to wait for the server.
+    :param connect_timeout: seconds to wait for the server (and for a free
+        connection of the store's own pool).
+    :param max_size: the most connections the store's own pool opens.
+    :param retries: how many times a transaction whose connection was lost
+        before it committed is run again on another connection.
 
-    Each store object holds one connection, shared by its threads behind a
-    lock; open one store per process.
+    Give exactly one of ``dsn``, ``pool`` and ``connect``. The store is safe
+    to share between the threads of a threaded web host.
     """
 
     dialect = POSTGRES
     _name = "PostgreSQL store"
 
     def __init__(
-        self, dsn: str, *, schema: str = "complaintflow", connect_timeout: float = 10.0
+        self,
+        dsn: str | None = None,
+        *,
+        pool: Any = None,
+        connect: Callable[[], Conn] | None = None,
+        schema: str = "complaintflow",
+        connect_timeout: float = 10.0,
+        max_size: int = 8,
+        retries: int = 2,
     ) -> None:
+        given = [name for name, v in (("dsn", dsn), ("pool", pool), ("connect", connect)) if v]
+        if len(given) != 1:
+            raise InvalidInput(
+                f"PostgresStore: give exactly one of dsn, pool and connect, not {given or 'none'}"
+            )
+        if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+            raise InvalidInput(f"max_size: a whole number of connections >= 1, not {max_size!r}")
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise InvalidInput(f"retries: a whole number >= 0, not {retries!r}")
         self._pg = _psycopg()
         super().__init__()
         self._driver_error = self._pg.Error
         self.schema = schema
         self._what = f"schema {schema!r}"
-        try:
-            self._conn: psycopg.Connection[tuple[Any, ...]] = self._pg.connect(
-                dsn, autocommit=True, connect_timeout=max(1, int(connect_timeout))
-            )
-        except self._pg.Error as e:
-            raise StoreError(f"cannot connect to PostgreSQL: {e}") from e
+        self._retries = retries
+        self._admin: Conn | None = None
+        self._own = pool is None
+        self._set_path = pool is not None or connect is not None
+        if pool is not None:
+            self._pool: Any = pool
+        elif connect is not None:
+            self._pool = _Single(connect)
+        else:
+            self._pool = self._open_pool(str(dsn), connect_timeout, max_size)
         self._start()
+
+    def _open_pool(self, dsn: str, timeout: float, max_size: int) -> Any:
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=max_size,
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
+            configure=self._configure_connection,
+            timeout=timeout,
+            open=False,
+        )
+        try:
+            pool.open(wait=True, timeout=timeout)
+        except PoolTimeout as e:
+            pool.close()
+            raise StoreError(f"cannot connect to PostgreSQL within {timeout:g} s: {e}") from e
+        return pool
+
+    def _configure_connection(self, conn: Conn) -> None:
+        conn.execute(self._search_path())
 
     def __repr__(self) -> str:
         return f"PostgresStore(schema={self.schema!r})"
 
+    def close(self) -> None:
+        """Return the administration connection and close the store's own
+        pool (a host's pool stays open); the store is unusable afterwards."""
+        with self._lock:
+            if self._admin is not None:
+                admin, self._admin = self._admin, None
+                if isinstance(self._pool, _Single):
+                    admin.close()
+                else:
+                    self._pool.putconn(admin)
+            if self._own:
+                self._pool.close()
+
     @property
     def connection(self) -> psycopg.Connection[tuple[Any, ...]]:
-        """The store's connection, for bulk imports and administration."""
-        return self._conn
+        """A connection of the store's own, on its schema, for bulk imports
+        and administration; kept until :meth:`close`."""
+        with self._lock:
+            if self._admin is None:
+                if isinstance(self._pool, _Single):
+                    self._admin = self._pool._connect()
+                else:
+                    self._admin = self._pool.getconn()
+                self._admin.execute(self._search_path())
+            return self._admin  # type: ignore[no-any-return]
 
     def _search_path(self) -> Any:
         sql = self._pg.sql
@@ -119,23 +238,57 @@ class PostgresStore(SQLStore):
         conn.execute(self._pg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
         conn.execute(self._search_path())
 
-    def _after_migration(self) -> None:
-        # SET inside the transaction lasts for the session once committed
-        self._conn.execute(self._search_path())
+    # -- connections, transactions, retries -----------------------------------------
 
-    @contextmanager
-    def _tx(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
-        """One transaction: committed on success, rolled back on any error;
-        a unique-key violation surfaces as :class:`ConcurrencyError`, the
-        driver's other errors as :class:`StoreError`."""
-        with self._lock:
+    def _run(self, work: Callable[[Any], _T]) -> _T:
+        return self._attempt(work, tx=True)
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        q = self.dialect.q(sql)
+        return self._attempt(lambda conn: list(conn.execute(q, params).fetchall()), tx=False)
+
+    def _attempt(self, work: Callable[[Any], _T], *, tx: bool) -> _T:
+        """``work(conn)`` on a borrowed connection, in a transaction (always
+        when ``tx``, else when the connection does not autocommit), run
+        again on another connection when the first is lost before the
+        commit; a unique-key violation is a :class:`ConcurrencyError`."""
+        pg = self._pg
+        for attempt in range(self._retries + 1):
+            committing = False
             try:
-                with self._conn.transaction():
-                    yield self._conn
-            except self._pg.errors.UniqueViolation as e:
+                conn = self._pool.getconn()
+            except pg.Error as e:
+                raise StoreError(f"{self._name}: cannot connect: {e}") from e
+            except Exception as e:  # the pool's own errors: a timeout
+                raise StoreError(f"{self._name}: no connection: {e}") from e
+            try:
+                if self._set_path:
+                    conn.execute(self._search_path())
+                    if not conn.autocommit:
+                        conn.commit()  # the SET, before the transaction proper
+                if not tx and conn.autocommit:
+                    return work(conn)
+                with conn.transaction():
+                    result = work(conn)
+                    committing = True
+                return result
+            except pg.errors.UniqueViolation as e:
                 raise ConcurrencyError(f"{self._name}: {e}") from None
-            except self._pg.Error as e:
-                raise StoreError(f"{self._name}: {e}") from e
+            except pg.Error as e:
+                if not (conn.broken or conn.closed):
+                    raise StoreError(f"{self._name}: {e}") from e
+                if committing:
+                    raise StoreError(
+                        f"{self._name}: the connection was lost while committing, so the "
+                        "change may or may not be saved: reload and try again"
+                    ) from e
+                if attempt == self._retries:
+                    raise StoreError(
+                        f"{self._name}: the connection was lost {attempt + 1} times: try again"
+                    ) from e
+            finally:
+                self._pool.putconn(conn)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _insert_rows(
         self, conn: Any, table: str, columns: str, rows: list[tuple[Any, ...]]

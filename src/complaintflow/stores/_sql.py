@@ -235,12 +235,13 @@ class SQLStore:
     # -- lifecycle ----------------------------------------------------------------
 
     def _start(self) -> None:
-        """Configure the new connection and migrate; close it on any failure."""
+        """Configure the new connection and migrate; close the store on any
+        failure."""
         try:
             self._configure()
             self._migrate()
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
 
     def close(self) -> None:
