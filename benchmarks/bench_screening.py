@@ -163,10 +163,14 @@ def long_text(kind: str, dsn: str | None, duplicate: bool) -> tuple[float, list[
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="histories up to 1,000 only")
+    parser.add_argument("--stores", default="memory,sqlite,postgres", help="which stores")
     parser.add_argument("--dsn", default=os.environ.get("COMPLAINTFLOW_TEST_POSTGRES_DSN"))
     args = parser.parse_args(argv)
     sizes = [1, 100, 1000] if args.quick else [1, 100, 1000, 10_000]
-    kinds = ["memory", "sqlite", *(["postgres"] if args.dsn else [])]
+    wanted = args.stores.split(",")
+    kinds = [k for k in ("memory", "sqlite", "postgres") if k in wanted]
+    if not args.dsn and "postgres" in kinds:
+        kinds.remove("postgres")
     print(f"complaintflow {cf.__version__}, Python {sys.version.split()[0]}")
     print()
     print("1. median ms per submit against one complainant's earlier complaints")

@@ -503,16 +503,26 @@ class SQLStore:
     ) -> list[Complaint]:
         t = self.dialect.t
         rows = self._rows(
-            "SELECT id, version, {doc} FROM complaints WHERE complainant = %s "
+            "SELECT id, version FROM complaints WHERE complainant = %s "
             "AND received_at > %s AND received_at <= %s "
             "ORDER BY received_at DESC, id DESC LIMIT %s",
             (complainant, t(since), t(until), limit),
         )
-        return self._parsed(reversed(rows))
+        return self._complaints(reversed(rows))
 
-    def _parsed(self, rows: Iterable[Sequence[Any]]) -> list[Complaint]:
-        """Complaints of ``(id, version, doc)`` rows, parsed or cached."""
-        return [self._cache.parse(cid, version, doc) for cid, version, doc in rows]
+    def _complaints(self, found: Iterable[Sequence[Any]]) -> list[Complaint]:
+        """The complaints of ``(id, version)`` rows, in their order: cached,
+        or read and parsed in one more query for those that are not."""
+        pairs = [(cid, version) for cid, version in found]
+        got = {cid: self._cache.get(cid, version) for cid, version in pairs}
+        missing = [cid for cid, c in got.items() if c is None]
+        if missing:
+            rows = self._rows(
+                f"SELECT id, version, {{doc}} FROM complaints WHERE id IN {_in(missing)}", missing
+            )
+            for cid, version, doc in rows:
+                got[cid] = self._cache.parse(cid, version, doc)
+        return [c for c in (got[cid] for cid, _ in pairs) if c is not None]
 
     def find_like(
         self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
@@ -524,7 +534,7 @@ class SQLStore:
         who = complaint.complainant.id
         params: list[Any] = [order, who, *keys, True, complaint.id]
         sql = (
-            "SELECT id, version, {doc} FROM complaints JOIN ("
+            "SELECT id, version FROM complaints JOIN ("
             " SELECT complaint_id, sum(CASE WHEN key = %s THEN 1000 ELSE 1 END) AS score"
             f" FROM complaint_keys WHERE complainant = %s AND key IN {_in(keys)}"
             " GROUP BY complaint_id) k ON k.complaint_id = complaints.id"
@@ -536,7 +546,7 @@ class SQLStore:
         rows = self._rows(
             sql + " ORDER BY k.score DESC, received_at, id LIMIT %s", [*params, limit]
         )
-        return self._parsed(rows)
+        return self._complaints(rows)
 
     # -- the outbox ---------------------------------------------------------------
 
