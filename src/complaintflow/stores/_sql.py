@@ -207,9 +207,6 @@ class SQLStore:
     def _prepare_migration(self, conn: Any) -> None:
         """Run first in the migration's transaction."""
 
-    def _after_migration(self) -> None:
-        """Run once the migration is committed."""
-
     def _locked_rows(self, sql: str, params: Sequence[Any]) -> list[Any]:
         """Rows read in a transaction of their own, locked where the query
         asks to (``{lock}``, ``{skip}``)."""
@@ -269,7 +266,6 @@ class SQLStore:
 
     def _migrate(self) -> None:
         self._run(self._migrate_in)
-        self._after_migration()
 
     def _migrate_in(self, conn: Any) -> None:
         self._prepare_migration(conn)
