@@ -6,11 +6,13 @@ dropped or rejected by a screen; a handler decides (``Reject``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
-from difflib import SequenceMatcher
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import Any, Final
 
+from rapidfuzz.distance import Indel
+
+from complaintflow._fingerprint import comparable
 from complaintflow.models import Complaint, Flag
 from complaintflow.rules._ruleset import (
     DuplicateScreen,
@@ -18,16 +20,24 @@ from complaintflow.rules._ruleset import (
     MaliciousScreen,
     RuleSet,
 )
-from complaintflow.rules._text import compact, normalize
 
 __all__ = ["screen"]
 
 WARNING: Final = "malicious_warning"
 """The flag kind of the warning that comes before a ``malicious`` flag."""
+
+CANDIDATES: Final = 10
+"""How many open complaints the duplicate screen compares at the most."""
+
+RECENT: Final = 50
+"""How many complaints of the malicious screen's window it reads at the most
+(for an earlier warning and the ``related`` ids); it counts them all."""
+
 _PAGE: Final = 100
 
 
 def _complaints_of(store: Any, complainant: str, *, open_only: bool) -> Iterator[Complaint]:
+    # a store without the indexed look-ups: every complaint of the complainant
     offset = 0
     while True:
         page = store.find(complainant=complainant, open_only=open_only, limit=_PAGE, offset=offset)
@@ -38,23 +48,32 @@ def _complaints_of(store: Any, complainant: str, *, open_only: bool) -> Iterator
 
 
 def similarity(a: str, b: str) -> float:
-    """How alike two texts are after normalisation (0 to 1, spaces ignored)."""
-    x, y = compact(normalize(a)), compact(normalize(b))
+    """How alike two texts are after normalisation (0 to 1, spaces ignored):
+    ``2 * LCS / (len(a) + len(b))`` over the first
+    :data:`~complaintflow._fingerprint.PREFIX` normalised characters of each,
+    ``LCS`` being their longest common subsequence."""
+    x, y = comparable(a), comparable(b)
     if not x and not y:
         return 1.0
-    m = SequenceMatcher(None, x, y, autojunk=False)
-    return m.ratio()
+    return float(Indel.normalized_similarity(x, y))
 
 
 def _text(c: Complaint) -> str:
     return f"{c.subject} {c.description}"
 
 
+def _candidates(c: Complaint, store: Any, same_order: bool) -> Iterable[Complaint]:
+    find_like = getattr(store, "find_like", None)
+    if find_like is None:
+        return _complaints_of(store, c.complainant.id, open_only=True)
+    return find_like(c, same_order=same_order, limit=CANDIDATES)  # type: ignore[no-any-return]
+
+
 def duplicate(c: Complaint, store: Any, cfg: DuplicateScreen) -> list[Flag]:
     if not cfg.enabled:
         return []
-    text = compact(normalize(_text(c)))
-    for other in _complaints_of(store, c.complainant.id, open_only=True):
+    text = comparable(_text(c))
+    for other in _candidates(c, store, cfg.same_order):
         if other.id == c.id:
             continue
         if (
@@ -66,11 +85,8 @@ def duplicate(c: Complaint, store: Any, cfg: DuplicateScreen) -> list[Flag]:
         if cfg.same_order and c.order_id is not None and c.order_id == other.order_id:
             why = f"same complainant, respondent and order {c.order_id!r}"
         else:
-            o = compact(normalize(_text(other)))
-            m = SequenceMatcher(None, text, o, autojunk=False)
-            if m.real_quick_ratio() < cfg.similarity or m.quick_ratio() < cfg.similarity:
-                continue
-            ratio = m.ratio()
+            o = comparable(_text(other))
+            ratio = 1.0 if not text and not o else Indel.normalized_similarity(text, o)
             if ratio < cfg.similarity:
                 continue
             why = f"subject and description {ratio:.0%} alike (>= {cfg.similarity:.0%})"
@@ -103,15 +119,11 @@ def malicious(c: Complaint, store: Any, cfg: MaliciousScreen) -> list[Flag]:
     if not cfg.enabled:
         return []
     window = timedelta(hours=cfg.window_hours)
-    since = c.received_at - window
-    recent = [
-        o
-        for o in _complaints_of(store, c.complainant.id, open_only=False)
-        if o.id != c.id and since < o.received_at <= c.received_at
-    ]
-    count = len(recent) + 1
-    if count <= cfg.limit:
+    since, until = c.received_at - window, c.received_at
+    found = _window(c, store, since, until, cfg.limit)
+    if found is None:
         return []
+    count, recent = found
     hours = f"{cfg.window_hours:g} hours"
     warned = any(f.kind in (WARNING, "malicious") for o in recent for f in o.flags)
     if not warned:
@@ -125,6 +137,28 @@ def malicious(c: Complaint, store: Any, cfg: MaliciousScreen) -> list[Flag]:
         "after a warning: for human review (never rejected automatically)"
     )
     return [Flag(kind="malicious", reason=reason, related=tuple(o.id for o in recent))]
+
+
+def _window(
+    c: Complaint, store: Any, since: datetime, until: datetime, limit: int
+) -> tuple[int, list[Complaint]] | None:
+    """How many complaints the window holds with ``c``, and the latest
+    :data:`RECENT` of them before ``c``; ``None`` when within ``limit``."""
+    who = c.complainant.id
+    if getattr(store, "count_from", None) is None:
+        every = [
+            o
+            for o in _complaints_of(store, who, open_only=False)
+            if o.id != c.id and since < o.received_at <= until
+        ]
+        count = len(every) + 1
+        return None if count <= limit else (count, every[-RECENT:])
+    count = store.count_from(who, since=since, until=until) + 1
+    if count <= limit:
+        return None
+    recent = store.recent_from(who, since=since, until=until, limit=RECENT + 1)
+    recent = [o for o in recent if o.id != c.id][-RECENT:]
+    return count, recent
 
 
 def screen(c: Complaint, store: Any, rules: RuleSet) -> list[Flag]:

@@ -107,6 +107,42 @@ class Store(Protocol):
         status or several."""
         ...
 
+    def notifications(self, complaint_id: str | None = None) -> list[Notification]:
+        """Every notification (of one complaint), delivered or not, oldest
+        first."""
+        ...
+
+    def count_from(self, complainant: str, *, since: datetime, until: datetime) -> int:
+        """How many complaints from ``complainant`` were received after
+        ``since`` and no later than ``until``; read from an index, so the
+        cost follows the complaints inside the window, not the
+        complainant's whole history."""
+        ...
+
+    def recent_from(
+        self, complainant: str, *, since: datetime, until: datetime, limit: int = 100
+    ) -> list[Complaint]:
+        """The latest ``limit`` complaints from ``complainant`` received after
+        ``since`` and no later than ``until``, oldest first (then by id)."""
+        ...
+
+    def find_like(
+        self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
+    ) -> list[Complaint]:
+        """Open complaints from ``complaint``'s complainant, other than it,
+        against the same respondent (a complaint without one matches any),
+        that share its order id (when ``same_order``) or a key of its text
+        fingerprint (:mod:`complaintflow._fingerprint`): at most ``limit``,
+        the most alike first (the same order, then more fingerprint keys
+        shared), then the oldest received (then by id). The duplicate
+        screen's candidates, found by index whatever the complainant's
+        history."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's connections; a closed store is not used again."""
+        ...
+
 
 def status_filter(status: Status | Iterable[Status] | None) -> frozenset[str] | None:
     """The ``status`` filter of :meth:`Store.find` as a set of values."""
@@ -115,6 +151,13 @@ def status_filter(status: Status | Iterable[Status] | None) -> frozenset[str] | 
     if isinstance(status, str):
         return frozenset({Status(status).value})
     return frozenset(Status(s).value for s in status)
+
+
+def check_seqs(version: int, events: Sequence[Event]) -> None:
+    """Refuse events whose ``seq`` do not follow ``version`` one by one."""
+    for i, event in enumerate(events, start=version + 1):
+        if event.seq != i:
+            raise ConcurrencyError(f"event seq {event.seq} does not follow {i - 1}")
 
 
 def save_each(store: Store, saves: Sequence[Save]) -> list[bool]:

@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right, insort
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any, Final
 
 from complaintflow._base import fast_from_dict, utc
-from complaintflow._status import OPEN_STATUSES, Status
+from complaintflow._status import Status
 from complaintflow.errors import ConcurrencyError, NotFound
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores._base import (
     DEFAULT_LEASE,
     Save,
+    check_seqs,
     dead,
     delivered,
     failed,
     save_each,
     status_filter,
 )
+from complaintflow.stores._index import IndexRow, index_row, match_keys, micros, order_key
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
-_I: Final = {f: i for i, f in enumerate(_FIELDS)}
-_OPEN: Final = frozenset(OPEN_STATUSES)
-
-
 _GET: Final = itemgetter(*_FIELDS)
+_FIRST: Final = itemgetter(0)
+
+Order = list[tuple[int, str]]
+"""(received instant in microseconds, complaint id), kept sorted."""
 
 
 def _row(c: Complaint) -> tuple[Any, ...]:
@@ -41,16 +45,25 @@ def _complaint(row: tuple[Any, ...]) -> Complaint:
 
 class MemoryStore:
     """Keeps everything in memory, behind one lock: complaints as compact
-    rows, events and notifications as the immutable models they are."""
+    rows beside their index rows, events and notifications as the immutable
+    models they are. Complaints are also kept in receipt order (all of
+    them, and per party) and under their match keys, so that ``find`` pages
+    and the screens' look-ups never sort or scan the whole store."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._complaints: dict[str, tuple[Any, ...]] = {}
+        self._index: dict[str, IndexRow] = {}
         self._events: dict[str, list[Event]] = {}
         self._outbox: dict[str, Notification] = {}
-        # party id -> complaint ids (parties never change after submit)
-        self._by_complainant: dict[str, list[str]] = {}
-        self._by_respondent: dict[str, list[str]] = {}
+        # parties never change after submit
+        self._received: Order = []
+        self._by_complainant: dict[str, Order] = {}
+        self._by_respondent: dict[str, Order] = {}
+        self._by_key: dict[tuple[str, str], list[str]] = {}
+
+    def close(self) -> None:
+        """Nothing to release."""
 
     def load(self, complaint_id: str) -> Complaint | None:
         row = self._complaints.get(complaint_id)
@@ -73,20 +86,27 @@ class MemoryStore:
                     f"not {expected_version}: reload and try again"
                 )
             trail = self._events.get(complaint.id, [])
-            for i, event in enumerate(events, start=len(trail) + 1):
-                if event.seq != i:
-                    raise ConcurrencyError(f"event seq {event.seq} does not follow {i - 1}")
+            check_seqs(len(trail), events)
             for n in notifications:
                 if n.id in self._outbox:
                     raise ConcurrencyError(f"notification {n.id!r} exists already")
+            ix = index_row(complaint)
             if current is None:
-                self._by_complainant.setdefault(complaint.complainant.id, []).append(complaint.id)
-                if complaint.respondent is not None:
-                    self._by_respondent.setdefault(complaint.respondent.id, []).append(complaint.id)
+                self._file(complaint, ix)
             self._complaints[complaint.id] = _row(complaint)
+            self._index[complaint.id] = ix
             self._events[complaint.id] = [*trail, *events]
             for n in notifications:
                 self._outbox[n.id] = n
+
+    def _file(self, c: Complaint, ix: IndexRow) -> None:
+        entry = (micros(ix.received_at), c.id)
+        insort(self._received, entry)
+        insort(self._by_complainant.setdefault(ix.complainant, []), entry)
+        if ix.respondent is not None:
+            insort(self._by_respondent.setdefault(ix.respondent, []), entry)
+        for key in match_keys(c):
+            self._by_key.setdefault((ix.complainant, key), []).append(c.id)
 
     def save_many(self, saves: Sequence[Save]) -> list[bool]:
         return save_each(self, saves)
@@ -157,15 +177,14 @@ class MemoryStore:
             raise NotFound(f"no notification {notification_id!r}") from None
 
     def due(self, before: datetime, *, limit: int = 1000) -> list[Complaint]:
-        i = _I["sla"]
-        out = []
-        for row in list(self._complaints.values()):
-            sla = row[i]
-            nxt = None if sla is None else sla.next_check
-            if nxt is not None and utc(nxt) <= utc(before):
-                out.append((utc(nxt), row))
-        out.sort(key=lambda p: p[0])
-        return [_complaint(row) for _, row in out[:limit]]
+        by = utc(before)
+        out = [
+            (ix.next_check, ix.id)
+            for ix in list(self._index.values())
+            if ix.next_check is not None and ix.next_check <= by
+        ]
+        out.sort(key=_FIRST)
+        return [_complaint(self._complaints[cid]) for _, cid in out[:limit]]
 
     def find(
         self,
@@ -179,28 +198,83 @@ class MemoryStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
-        statuses = status_filter(status)
-        if complainant is not None or respondent is not None:
-            ids: list[str] | None = None
-            for index, key in (
-                (self._by_complainant, complainant),
-                (self._by_respondent, respondent),
-            ):
-                if key is not None:
-                    found = index.get(key, [])
-                    keep = set(found)
-                    ids = found if ids is None else [x for x in ids if x in keep]
-            rows = [self._complaints[x] for x in ids or ()]
+        if complainant is not None:
+            order = self._by_complainant.get(complainant, [])
+        elif respondent is not None:
+            order = self._by_respondent.get(respondent, [])
         else:
-            rows = list(self._complaints.values())
-        st, cat, hd = _I["status"], _I["category"], _I["handler"]
-        out = [
-            _complaint(row)
-            for row in rows
-            if (not open_only or row[st] in _OPEN)
-            and (statuses is None or row[st] in statuses)
-            and (category is None or row[cat] == category)
-            and (handler is None or row[hd] == handler)
+            order = self._received
+        statuses = status_filter(status)
+        wanted = {
+            "complainant": complainant,
+            "respondent": respondent,
+            "category": category,
+            "handler": handler,
+        }
+        checks = [(f, v) for f, v in wanted.items() if v is not None]
+        out: list[Complaint] = []
+        skip = offset
+        with self._lock:  # walks the order list in place: no writer meanwhile
+            rows = self._matching(order, open_only, statuses, checks)
+            for ix in rows:
+                if skip > 0:
+                    skip -= 1
+                    continue
+                if len(out) >= limit:
+                    break
+                out.append(_complaint(self._complaints[ix.id]))
+        return out
+
+    def _matching(
+        self,
+        order: Order,
+        open_only: bool,
+        statuses: frozenset[str] | None,
+        checks: list[tuple[str, str]],
+    ) -> Iterator[IndexRow]:
+        index = self._index
+        for _, cid in order:
+            ix = index[cid]
+            if (
+                (open_only and not ix.is_open)
+                or (statuses is not None and ix.status not in statuses)
+                or any(getattr(ix, f) != v for f, v in checks)
+            ):
+                continue
+            yield ix
+
+    def _window(self, complainant: str, since: datetime, until: datetime) -> tuple[Order, int, int]:
+        order = self._by_complainant.get(complainant, [])
+        lo = bisect_right(order, micros(utc(since)), key=_FIRST)
+        hi = bisect_right(order, micros(utc(until)), key=_FIRST)
+        return order, lo, max(lo, hi)
+
+    def count_from(self, complainant: str, *, since: datetime, until: datetime) -> int:
+        _, lo, hi = self._window(complainant, since, until)
+        return hi - lo
+
+    def recent_from(
+        self, complainant: str, *, since: datetime, until: datetime, limit: int = 100
+    ) -> list[Complaint]:
+        order, lo, hi = self._window(complainant, since, until)
+        picked = order[max(lo, hi - max(limit, 0)) : hi]
+        return [_complaint(self._complaints[cid]) for _, cid in picked]
+
+    def find_like(
+        self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
+    ) -> list[Complaint]:
+        who = complaint.complainant.id
+        them = None if complaint.respondent is None else complaint.respondent.id
+        order = None if complaint.order_id is None else order_key(complaint.order_id)
+        score: Counter[str] = Counter()
+        for key in match_keys(complaint, order=same_order):
+            for cid in self._by_key.get((who, key), ()):
+                score[cid] += 1000 if key == order else 1
+        score.pop(complaint.id, None)
+        rows = [
+            ix
+            for ix in map(self._index.__getitem__, score)
+            if ix.is_open and (them is None or ix.respondent in (None, them))
         ]
-        out.sort(key=lambda c: (utc(c.received_at), c.id))
-        return out[offset : offset + limit]
+        rows.sort(key=lambda ix: (-score[ix.id], ix.received_at, ix.id))
+        return [_complaint(self._complaints[ix.id]) for ix in rows[: max(limit, 0)]]

@@ -8,6 +8,8 @@ policies and plugins with the library's own properties (docs/testing.md).
   (:func:`check_notifier`), :class:`CategoryContract`
   (:func:`check_category_plugin`), the stateful :class:`WorkflowMachine`;
 - Hypothesis strategies in :mod:`complaintflow.testing.strategies`;
+- the store contract suite :class:`StoreContract` (a pytest class to
+  subclass, in :mod:`complaintflow.testing.contract`);
 - the opt-in pytest plugin :mod:`complaintflow.testing.pytest_plugin`.
 
 Everything but :class:`FakeClock` needs ``hypothesis`` (the ``dev`` extra)
@@ -31,12 +33,14 @@ if TYPE_CHECKING:
     )
     from complaintflow.testing._verify import ConformanceError, verify_calendar, verify_policy
     from complaintflow.testing._workflow import WorkflowMachine, default_authorized
+    from complaintflow.testing.contract import StoreContract
 
 __all__ = [
     "CategoryContract",
     "ConformanceError",
     "FakeClock",
     "NotifierContract",
+    "StoreContract",
     "WorkflowMachine",
     "check_category_plugin",
     "check_notifier",
@@ -57,6 +61,7 @@ _LAZY: dict[str, str] = {
     "verify_policy": "complaintflow.testing._verify",
     "WorkflowMachine": "complaintflow.testing._workflow",
     "default_authorized": "complaintflow.testing._workflow",
+    "StoreContract": "complaintflow.testing.contract",
 }
 
 

@@ -155,7 +155,7 @@ def check_notifier(
     notifier = make_notifier(0)
     engine = Engine(clock=clock, plugins=[*plugins, notifier], load_entry_points=False)
     c, _ = _drive(engine, clock, cat)
-    outbox = engine.store.notifications(c.id)  # type: ignore[attr-defined]
+    outbox = engine.store.notifications(c.id)
     sent = list(delivered(notifier))
     if sorted(sent) != sorted(n.idempotency_key for n in outbox):
         raise _fail(
@@ -210,7 +210,7 @@ def check_notifier(
             f"handle returned version {c.version}, the store holds "
             f"{engine.get(c.id).version} with {len(engine.history(c.id))} events",
         )
-    outbox = engine.store.notifications(c.id)  # type: ignore[attr-defined]
+    outbox = engine.store.notifications(c.id)
     unrecorded = [n.kind for n in outbox if n.status == "pending" and not n.last_error]
     if unrecorded or any(n.status == "delivered" for n in outbox):
         raise _fail(
@@ -222,7 +222,7 @@ def check_notifier(
     for _ in range(6):
         now += timedelta(days=1)
         engine.deliver_pending(now=now)
-    outbox = engine.store.notifications(c.id)  # type: ignore[attr-defined]
+    outbox = engine.store.notifications(c.id)
     sent = list(delivered(flaky))
     if any(n.status != "delivered" for n in outbox) or sorted(sent) != sorted(
         n.idempotency_key for n in outbox

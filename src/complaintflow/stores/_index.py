@@ -1,0 +1,97 @@
+"""What a store indexes about a complaint: one function builds it.
+
+:func:`index_row` is the only code of the stores that reads a complaint's
+SLA state (through the tiny :class:`HasNextCheck` interface): the columns
+and dictionaries the stores query (status, parties, category, handler,
+receipt, the next SLA check) all come from it, so that a change of the SLA
+state's shape touches this module alone. :func:`match_keys` gives the keys
+the duplicate screen looks complaints up by (their order and their text
+fingerprint).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Final, NamedTuple, Protocol
+
+from complaintflow._fingerprint import comparable, fingerprint
+from complaintflow.models import Complaint
+
+__all__ = [
+    "HasNextCheck",
+    "IndexRow",
+    "index_row",
+    "match_keys",
+    "micros",
+    "order_key",
+    "text_of",
+]
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_US: Final = timedelta(microseconds=1)
+
+
+def micros(dt: datetime) -> int:
+    """An aware instant as integer microseconds since the epoch."""
+    return (dt - _EPOCH) // _US
+
+
+class HasNextCheck(Protocol):
+    """What the stores read of a complaint's SLA state."""
+
+    @property
+    def next_check(self) -> datetime | None: ...
+
+
+class IndexRow(NamedTuple):
+    """The indexed facts of one complaint; instants are aware, in UTC."""
+
+    id: str
+    version: int
+    status: str
+    is_open: bool
+    complainant: str
+    respondent: str | None
+    category: str | None
+    handler: str | None
+    received_at: datetime
+    next_check: datetime | None
+
+
+def _next_check(sla: HasNextCheck | None) -> datetime | None:
+    nxt = None if sla is None else sla.next_check
+    return None if nxt is None else nxt.astimezone(UTC)
+
+
+def index_row(c: Complaint) -> IndexRow:
+    """The facts a store indexes about ``c``."""
+    return IndexRow(
+        id=c.id,
+        version=c.version,
+        status=c.status.value,
+        is_open=c.is_open,
+        complainant=c.complainant.id,
+        respondent=None if c.respondent is None else c.respondent.id,
+        category=c.category,
+        handler=c.handler,
+        received_at=c.received_at.astimezone(UTC),
+        next_check=_next_check(c.sla),
+    )
+
+
+def text_of(c: Complaint) -> str:
+    """The bounded, normalised subject and description the duplicate screen
+    compares (see :func:`complaintflow._fingerprint.comparable`)."""
+    return comparable(f"{c.subject} {c.description}")
+
+
+def order_key(order_id: str) -> str:
+    """The match key of an order id."""
+    return f"o:{order_id}"
+
+
+def match_keys(c: Complaint, *, order: bool = True) -> tuple[str, ...]:
+    """The keys a store files ``c`` under for ``Store.find_like``: its text
+    fingerprint, and its order when it names one (and ``order`` is true)."""
+    keys = fingerprint(text_of(c))
+    return keys if c.order_id is None or not order else (*keys, order_key(c.order_id))

@@ -1,0 +1,232 @@
+"""The PostgreSQL store survives its connections: the server ends them
+(``pg_terminate_backend``) between commands, in the middle of a command and
+while it commits; the store takes the host's pool or connection function;
+threads share one store. Nothing is lost, nothing applied twice."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from store_helpers import (
+    LIFECYCLE,
+    PG_DSN,
+    PG_SKIP,
+    T0,
+    check_consistent,
+    command,
+    complainant,
+    drop_schema,
+    engine_on,
+    new,
+    new_schema,
+    run_lifecycle,
+)
+
+import complaintflow as cf
+from complaintflow.errors import InvalidInput, StoreError
+from complaintflow.stores import PostgresStore
+from complaintflow.testing import FakeClock
+
+pytestmark = pytest.mark.skipif(not PG_DSN, reason=PG_SKIP)
+
+
+@pytest.fixture
+def schema() -> Iterator[str]:
+    name = new_schema()
+    yield name
+    drop_schema(name)
+
+
+def _admin() -> Any:
+    import psycopg
+
+    assert PG_DSN is not None
+    return psycopg.connect(PG_DSN, autocommit=True)
+
+
+def _terminate_all_but(admin: Any, keep: set[int]) -> int:
+    """End every other backend of this database; how many were ended."""
+    rows = admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend' AND NOT (pid = ANY(%s))",
+        (list(keep),),
+    ).fetchall()
+    return len(rows)
+
+
+def _others(admin: Any) -> set[int]:
+    rows = admin.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def test_one_of_dsn_pool_and_connect_is_given() -> None:
+    with pytest.raises(InvalidInput, match="exactly one of dsn, pool and connect"):
+        PostgresStore()
+    with pytest.raises(InvalidInput, match="exactly one"):
+        PostgresStore("postgresql://x", connect=lambda: None)
+    with pytest.raises(InvalidInput, match="max_size"):
+        PostgresStore("postgresql://x", max_size=0)
+    with pytest.raises(InvalidInput, match="retries"):
+        PostgresStore("postgresql://x", retries=-1)
+
+
+def test_a_connection_ended_between_commands_is_replaced(schema: str) -> None:
+    assert PG_DSN is not None
+    clock = FakeClock(T0)
+    with _admin() as admin:
+        before = _others(admin)
+        with PostgresStore(PG_DSN, schema=schema, max_size=2) as store:
+            engine = engine_on(store, clock)
+            c = engine.submit(new(), actor=complainant())
+            ended = 0
+            for kind, payload in LIFECYCLE:
+                ended += _terminate_all_but(admin, before)
+                clock.advance(hours=1)
+                c = engine.handle(c.id, command(kind, payload))
+            assert ended >= len(LIFECYCLE)  # the store's connection each time
+            assert c.status == cf.Status.closed
+            assert len(engine.history(c.id)) == 1 + len(LIFECYCLE)
+            check_consistent(engine, c.id)
+
+
+_SUICIDE = """
+CREATE SEQUENCE fuse;
+CREATE FUNCTION blow() RETURNS trigger AS $$
+BEGIN
+  -- a sequence is not rolled back: this fires once, whatever becomes of
+  -- the transaction
+  IF nextval('fuse') = 1 THEN
+    PERFORM pg_terminate_backend(pg_backend_pid());
+  END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+"""
+
+
+def _arm(admin: Any, schema: str, when: str) -> None:
+    """A trigger on ``events`` that ends its own backend, once: ``row``
+    fires mid-command (at the insert), ``commit`` at the commit."""
+    admin.execute(f'SET search_path TO "{schema}"'.encode())
+    admin.execute(_SUICIDE.encode())
+    if when == "row":
+        admin.execute(
+            "CREATE TRIGGER blow BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION blow()"
+        )
+    else:
+        admin.execute(
+            "CREATE CONSTRAINT TRIGGER blow AFTER INSERT ON events DEFERRABLE "
+            "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION blow()"
+        )
+
+
+def test_a_connection_ended_mid_command_is_replaced_and_the_command_run_once(
+    schema: str,
+) -> None:
+    assert PG_DSN is not None
+    clock = FakeClock(T0)
+    with PostgresStore(PG_DSN, schema=schema) as store, _admin() as admin:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        _arm(admin, schema, "row")
+        clock.advance(hours=1)
+        c = engine.handle(c.id, command("acknowledge", {}))  # ended mid-insert, run again
+        # the fuse burnt at the first try, and the insert ran a second time
+        assert admin.execute("SELECT last_value FROM fuse").fetchone() == (2,)
+        assert c.version == 2
+        assert [e.type for e in engine.history(c.id)] == ["submit", "acknowledge"]
+        check_consistent(engine, c.id)
+
+
+def test_a_connection_ended_while_committing_is_a_retryable_store_error(schema: str) -> None:
+    assert PG_DSN is not None
+    clock = FakeClock(T0)
+    with PostgresStore(PG_DSN, schema=schema) as store, _admin() as admin:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        _arm(admin, schema, "commit")
+        clock.advance(hours=1)
+        with pytest.raises(StoreError, match="may or may not be saved"):
+            engine.handle(c.id, command("acknowledge", {}))
+        # the backend ended before its commit: nothing was saved, and the
+        # retry the message asks for applies the command once
+        assert engine.get(c.id).version == 1
+        c = engine.handle(c.id, command("acknowledge", {}))
+        assert [e.type for e in engine.history(c.id)] == ["submit", "acknowledge"]
+        check_consistent(engine, c.id)
+
+
+def test_the_hosts_pool_is_borrowed_and_left_open(schema: str) -> None:
+    from psycopg_pool import ConnectionPool
+
+    assert PG_DSN is not None
+    clock = FakeClock(T0)
+    with ConnectionPool(PG_DSN, min_size=1, max_size=2, open=True) as pool:
+        with PostgresStore(pool=pool, schema=schema) as store:
+            done = run_lifecycle(engine_on(store, clock), clock)
+            assert store.load(done.id) == done
+        assert not pool.closed
+        with pool.connection() as conn:  # the host's connections keep working
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        with PostgresStore(pool=pool, schema=schema) as again:
+            assert again.load(done.id) == done
+
+
+def test_a_connection_function_is_called_again_when_its_connection_is_lost(
+    schema: str,
+) -> None:
+    import psycopg
+
+    assert PG_DSN is not None
+    opened: list[Any] = []
+
+    def connect() -> Any:
+        assert PG_DSN is not None
+        opened.append(psycopg.connect(PG_DSN, autocommit=True))
+        return opened[-1]
+
+    clock = FakeClock(T0)
+    with PostgresStore(connect=connect, schema=schema) as store, _admin() as admin:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        admin.execute("SELECT pg_terminate_backend(%s)", (opened[-1].info.backend_pid,))
+        clock.advance(hours=1)
+        c = engine.handle(c.id, command("acknowledge", {}))
+        assert len(opened) == 2
+        check_consistent(engine, c.id)
+
+
+def test_threads_share_one_store(schema: str) -> None:
+    assert PG_DSN is not None
+    clock = FakeClock(T0)
+    with PostgresStore(PG_DSN, schema=schema, max_size=4) as store:
+        engine = engine_on(store, clock)
+        ids: list[str] = []
+        errors: list[BaseException] = []
+
+        def lifecycle(i: int) -> None:
+            try:
+                ids.append(run_lifecycle(engine, clock, i).id)
+            except BaseException as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=lifecycle, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert len(ids) == 8
+        for cid in ids:
+            assert check_consistent(engine, cid).status == cf.Status.closed
+
+
+def test_an_unreachable_server_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="cannot connect"):
+        PostgresStore("postgresql://postgres@127.0.0.1:1/none", connect_timeout=1)
