@@ -87,8 +87,8 @@ logging.getLogger("complaintflow").addHandler(logging.NullHandler())
 def __getattr__(name: str) -> object:
     # ``cf.testing`` on first use: it imports test tooling a host's
     # production code does not need
-    if name == "testing":
-        return importlib.import_module("complaintflow.testing")
+    if name in ("testing", "aio", "schema"):
+        return importlib.import_module(f"complaintflow.{name}")
     raise AttributeError(f"module 'complaintflow' has no attribute {name!r}")
 
 
@@ -159,6 +159,7 @@ __all__ = [
     "Worker",
     "WorkerHealth",
     "__version__",
+    "aio",
     "business_hours",
     "calendar_days",
     "check_roles",
@@ -168,6 +169,7 @@ __all__ = [
     "render_notification",
     "rules",
     "run_worker",
+    "schema",
     "sla",
     "stores",
     "testing",
