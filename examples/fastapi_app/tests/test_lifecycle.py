@@ -4,6 +4,7 @@ Asia/Shanghai, UTC+8 all year)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,7 @@ def test_the_store_is_closed_when_the_app_stops(db_path: Path) -> None:
     with TestClient(app):
         pass
     with pytest.raises(cf.StoreError):
-        app.state.engine.get("anything")
+        asyncio.run(app.state.engine.get("anything"))
 
 
 def test_app_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -243,3 +244,26 @@ def test_app_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert (tmp_path / "env.sqlite3").exists()
     cn = cf.BusinessCalendar.preset("CN")
     assert app.state.engine.calendar.valid_until == cn.valid_until
+
+
+def test_the_worker_runs_as_a_lifespan_task(db_path: Path, clock: FakeClock) -> None:
+    """With ``worker=...`` the app sweeps deadlines while it serves: a
+    complaint left unacknowledged past its 24 hours gets its breach."""
+    import time
+
+    app = create_app(db_path, clock=clock, worker={"interval": 0.01})
+    with TestClient(app) as client:
+        r = client.post("/complaints", json=new_complaint(), headers=COMPLAINANT)
+        cid = r.json()["id"]
+        clock.advance(days=3)
+        for _ in range(500):
+            trail = client.get(f"/complaints/{cid}/history", headers=HANDLER).json()
+            if "sla_breach" in [e["type"] for e in trail]:
+                break
+            time.sleep(0.01)
+        assert "sla_breach" in [e["type"] for e in trail]
+        task = app.state.worker
+    assert task.done()
+    health = task.result()
+    assert health.state == "stopped"
+    assert health.alerts >= 1
