@@ -14,6 +14,7 @@ from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
 from complaintflow._roles import check_roles
 from complaintflow._specs import COMMAND_SPECS, CommandSpec
+from complaintflow._timefmt import display_time, in_zone
 from complaintflow._version import __version__
 from complaintflow._worker import Worker, WorkerHealth, run_worker
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
@@ -163,8 +164,10 @@ __all__ = [
     "business_hours",
     "calendar_days",
     "check_roles",
+    "display_time",
     "hookimpl",
     "hours",
+    "in_zone",
     "parse_command",
     "render_notification",
     "rules",

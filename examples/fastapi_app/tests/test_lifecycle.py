@@ -267,3 +267,29 @@ def test_the_worker_runs_as_a_lifespan_task(db_path: Path, clock: FakeClock) -> 
     health = task.result()
     assert health.state == "stopped"
     assert health.alerts >= 1
+
+
+def test_every_time_comes_back_in_the_calendars_zone(client: TestClient, cid: str) -> None:
+    """One time format: the CN calendar's zone, +08:00, whatever zone a
+    command was given in (here an acknowledgement sent in UTC)."""
+    r = client.post(
+        f"/complaints/{cid}/commands",
+        json={"type": "acknowledge", "at": "2026-03-09T03:00:00Z"},
+        headers=HANDLER,
+    )
+    assert r.status_code == 200
+    assert r.json()["updated_at"] == "2026-03-09T11:00:00+08:00"
+    sla = client.get(f"/complaints/{cid}/sla", headers=HANDLER).json()
+    pv = sla["targets"]["preliminary_verification"]
+    assert pv["started_at"] == "2026-03-09T10:00:00+08:00"
+    assert pv["completed_at"] == "2026-03-09T11:00:00+08:00"
+    trail = client.get(f"/complaints/{cid}/history", headers=HANDLER).json()
+    assert [e["at"] for e in trail] == ["2026-03-09T10:00:00+08:00", "2026-03-09T11:00:00+08:00"]
+    times = [
+        v
+        for t in sla["history"]
+        for k, v in t.items()
+        if k in ("started_at", "deadline", "completed_at") and v is not None
+    ]
+    assert times
+    assert all(v.endswith("+08:00") for v in times)

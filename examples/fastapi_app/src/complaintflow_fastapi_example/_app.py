@@ -180,16 +180,18 @@ async def json_object(request: Request) -> dict[str, Any]:
 JsonObject = Annotated[dict[str, Any], Depends(json_object)]
 
 
-def _complaint_json(complaint: cf.Complaint) -> dict[str, Any]:
-    # ``sla`` holds the tracker's raw facts; GET .../sla reports them
-    return complaint.model_dump(mode="json", exclude={"sla"})
+def _complaint_json(complaint: cf.Complaint, engine: AsyncEngine) -> dict[str, Any]:
+    # ``sla`` holds the tracker's raw facts; GET .../sla reports them. Times
+    # in the calendar's zone, with the offset (the library's one time format)
+    shown = cf.in_zone(complaint, engine.calendar.tz)
+    return shown.model_dump(mode="json", exclude={"sla"})
 
 
 async def _seen_by(engine: AsyncEngine, complaint: cf.Complaint, actor: cf.Actor) -> dict[str, Any]:
     """The complaint after a command, as its caller may see it (a respondent
     answering a question must not get the complainant's contact back)."""
     try:
-        return _complaint_json(await engine.view(complaint.id, actor=actor))
+        return _complaint_json(await engine.view(complaint.id, actor=actor), engine)
     except cf.PermissionDenied:
         # a plugin allowed the command but not the view: say only where it stands
         return {"id": complaint.id, "status": complaint.status.value, "version": complaint.version}
@@ -327,7 +329,7 @@ def _routes(app: FastAPI, engine: AsyncEngine) -> None:
     async def view(complaint_id: str, actor: Caller) -> JSONResponse:
         """The complaint as the caller may see it: the other party's
         personal data redacted (guide §3.1)."""
-        return JSONResponse(_complaint_json(await engine.view(complaint_id, actor=actor)))
+        return JSONResponse(_complaint_json(await engine.view(complaint_id, actor=actor), engine))
 
     @app.get("/complaints/{complaint_id}/history", responses=reads)
     async def history(complaint_id: str, actor: Caller) -> list[dict[str, Any]]:
@@ -338,7 +340,8 @@ def _routes(app: FastAPI, engine: AsyncEngine) -> None:
             raise cf.PermissionDenied(
                 f"actor {actor.id!r}: the audit trail is for handlers and supervisors"
             )
-        return [e.model_dump(mode="json") for e in await engine.history(complaint_id)]
+        trail = cf.in_zone(await engine.history(complaint_id), engine.calendar.tz)
+        return [e.model_dump(mode="json") for e in trail]
 
     @app.get("/complaints/{complaint_id}/allowed", responses=reads)
     async def allowed(complaint_id: str, actor: Caller) -> dict[str, list[str]]:
@@ -349,9 +352,10 @@ def _routes(app: FastAPI, engine: AsyncEngine) -> None:
     @app.get("/complaints/{complaint_id}/sla", responses=reads)
     async def sla(complaint_id: str, actor: Caller, now: datetime | None = None) -> dict[str, Any]:
         """Every deadline of the complaint as of ``now`` (ISO 8601 with an
-        offset; the engine's clock when omitted)."""
+        offset; the engine's clock when omitted); every time in the
+        calendar's zone, with its offset."""
         await engine.view(complaint_id, actor=actor)
-        report = await engine.sla(complaint_id, now=now)
+        report = cf.in_zone(await engine.sla(complaint_id, now=now), engine.calendar.tz)
         return {
             "complaint_id": report.complaint_id,
             "cycle": report.cycle,
