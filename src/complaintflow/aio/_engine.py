@@ -20,11 +20,13 @@ from typing import Any
 from complaintflow._metrics import Metrics
 from complaintflow._worker import Worker, WorkerHealth
 from complaintflow.aio._stores import AsyncStore, BlockingStore, is_async_store
+from complaintflow.categories import CategoryRegistry
 from complaintflow.commands import Command
 from complaintflow.engine import Engine
 from complaintflow.errors import InvalidInput
 from complaintflow.models import Actor, Complaint, Event, NewComplaint
-from complaintflow.sla import SlaAlert, SlaReport
+from complaintflow.rules import RuleSet
+from complaintflow.sla import BusinessCalendar, SlaAlert, SlaPolicy, SlaReport
 from complaintflow.stores import Store
 
 __all__ = ["AsyncEngine"]
@@ -73,6 +75,26 @@ class AsyncEngine:
         if self._bridge is not None:
             self._bridge.loop = asyncio.get_running_loop()
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        """The business calendar of day-counted deadlines (the engine's)."""
+        return self.engine.calendar
+
+    @property
+    def policy(self) -> SlaPolicy:
+        """The SLA policy (the engine's)."""
+        return self.engine.policy
+
+    @property
+    def rules(self) -> RuleSet:
+        """The classification rules in force (the engine's)."""
+        return self.engine.rules
+
+    @property
+    def categories(self) -> CategoryRegistry:
+        """The complaint categories (the engine's)."""
+        return self.engine.categories
 
     def now(self) -> datetime:
         """The engine clock's time (aware)."""
