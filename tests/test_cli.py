@@ -563,9 +563,12 @@ def test_sla_plain_table(capsys: pytest.CaptureFixture[str], no_rich: None) -> N
     )
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == "complaint received 2026-03-09 10:00, category goods: classified (cycle 1)"
+    # one time format: the calendar's zone, with its offset (docs/concepts.md)
+    assert lines[0] == (
+        "complaint received 2026-03-09 10:00 +08:00, category goods: classified (cycle 1)"
+    )
     assert lines[1] == (
-        "policy guide, calendar CN (the guide pack's); as of 2026-03-10 12:00; "
+        "policy guide, calendar CN (the guide pack's); as of 2026-03-10 12:00 +08:00; "
         "times in Asia/Shanghai"
     )
     assert lines[2].split() == ["target", "duration", "started", "deadline", "state", "remaining"]
@@ -577,8 +580,10 @@ def test_sla_plain_table(capsys: pytest.CaptureFixture[str], no_rich: None) -> N
         "hours",
         "2026-03-10",
         "09:00",
+        "+08:00",
         "2026-03-11",
         "09:00",
+        "+08:00",
         "running",
         "21h",
         "00m",
@@ -606,8 +611,8 @@ def test_sla_rich_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert [c.strip() for c in row.strip("│ ").split("│")] == [
         "decision_notice",
         "24 hours",
-        "2026-03-10 09:00",
-        "2026-03-11 09:00",
+        "2026-03-10 09:00 +08:00",
+        "2026-03-11 09:00 +08:00",
         "running",
         "21h 00m",
     ]

@@ -20,6 +20,8 @@ NAMESPACES = (
     "complaintflow.rules",
     "complaintflow.testing",
     "complaintflow.testing.strategies",
+    "complaintflow.aio",
+    "complaintflow.schema",
 )
 
 

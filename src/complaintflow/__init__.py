@@ -23,6 +23,7 @@ from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
 from complaintflow._roles import check_roles
 from complaintflow._specs import COMMAND_SPECS, CommandSpec
+from complaintflow._timefmt import display_time, in_zone
 from complaintflow._version import __version__
 from complaintflow._worker import Worker, WorkerHealth, run_worker
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
@@ -96,8 +97,8 @@ logging.getLogger("complaintflow").addHandler(logging.NullHandler())
 def __getattr__(name: str) -> object:
     # ``cf.testing`` on first use: it imports test tooling a host's
     # production code does not need
-    if name == "testing":
-        return importlib.import_module("complaintflow.testing")
+    if name in ("testing", "aio", "schema"):
+        return importlib.import_module(f"complaintflow.{name}")
     raise AttributeError(f"module 'complaintflow' has no attribute {name!r}")
 
 
@@ -175,15 +176,19 @@ __all__ = [
     "Worker",
     "WorkerHealth",
     "__version__",
+    "aio",
     "business_hours",
     "calendar_days",
     "check_roles",
+    "display_time",
     "hookimpl",
     "hours",
+    "in_zone",
     "parse_command",
     "render_notification",
     "rules",
     "run_worker",
+    "schema",
     "sla",
     "stores",
     "testing",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from complaintflow._timefmt import display_time
 from complaintflow.commands import (
     Acknowledge,
     Classify,
@@ -146,7 +147,7 @@ def _print_timeline(engine: Engine, cid: str, out: Callable[[str], None]) -> Non
     c = engine.get(cid)
     out(f"\n{c.category}: {c.subject}  [{c.status.value}, cycle {c.cycle}]  id={c.id}")
     for e in engine.history(cid):
-        at = e.at.astimezone(_TZ).strftime("%Y-%m-%d %H:%M")
+        at = display_time(e.at, _TZ)
         move = (
             e.to_status.value
             if e.from_status is None
@@ -154,10 +155,10 @@ def _print_timeline(engine: Engine, cid: str, out: Callable[[str], None]) -> Non
         )
         out(f"  {e.seq:>2}  {at}  {e.type:<13} {move:<28} by {e.actor}")
     report = engine.sla(cid)
-    out(f"  SLA (cycle {report.cycle}, as of {engine.now().astimezone(_TZ):%Y-%m-%d %H:%M}):")
+    out(f"  SLA (cycle {report.cycle}, as of {display_time(engine.now(), _TZ)}):")
     for name, t in report.items():
-        due = "-" if t.deadline is None else t.deadline.astimezone(_TZ).strftime("%Y-%m-%d %H:%M")
-        out(f"    {name:<26} {t.duration:<16} due {due:<16}  {t.state}")
+        due = display_time(t.deadline, _TZ)
+        out(f"    {name:<26} {t.duration:<16} due {due:<23}  {t.state}")
 
 
 def demo_clock() -> FakeClock:

@@ -37,7 +37,7 @@ def notification(
         kind=kind,
         recipient=recipient,
         recipient_role=role,
-        created_at=at,
+        created_at=utc(at),  # storage is UTC (docs/concepts.md, "Times")
         data={"subject": c.subject, "status": c.status.value, **data},
         status="pending",
         attempts=0,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from complaintflow import __version__, _cli_calendar, _cli_certs
 from complaintflow._cli_worker import add_worker_parser, worker_command
+from complaintflow._timefmt import display_time
 from complaintflow.states import Status, transitions_table
 
 if TYPE_CHECKING:
@@ -126,10 +127,7 @@ _STYLES = {
 
 
 def _fmt_time(t: datetime | None, zone: ZoneInfo) -> str:
-    if t is None:
-        return "-"
-    t = t.astimezone(zone)
-    return t.strftime("%Y-%m-%d %H:%M:%S" if t.second or t.microsecond else "%Y-%m-%d %H:%M")
+    return display_time(t, zone)  # one time format: the zone's time, with the offset
 
 
 def _fmt_delta(d: timedelta | None) -> str:

@@ -4,6 +4,7 @@ kinds only."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -114,4 +115,4 @@ def test_delivered_notifications_leave_the_outbox(app: Any, client: TestClient, 
     post(client, cid, HANDLER, type="acknowledge")
     store = app.state.engine.store
     assert [n.status for n in store.notifications(cid)] == ["delivered"]
-    assert app.state.engine.deliver_pending() == 0
+    assert asyncio.run(app.state.engine.deliver_pending()) == 0

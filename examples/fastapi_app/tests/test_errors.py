@@ -96,7 +96,7 @@ def test_a_bad_actor_header_is_422_naming_the_header(client: TestClient) -> None
 def test_no_actor_is_401(client: TestClient, cid: str) -> None:
     r = client.get(f"/complaints/{cid}")
     assert r.status_code == 401
-    assert "X-Actor-Id" in r.json()["detail"]
+    assert "X-Actor-Id" in r.json()["message"]
     assert r.headers["www-authenticate"] == "X-Actor-Id"
     r = client.post(f"/complaints/{cid}/commands", json={"type": "acknowledge"})
     assert r.status_code == 401
@@ -109,7 +109,7 @@ def test_a_command_the_role_may_not_run_is_403(client: TestClient, cid: str) -> 
     r = post(client, cid, RESPONDENT, type="acknowledge")
     assert r.status_code == 403
     assert r.json()["error"] == "permission_denied"
-    assert "shop-9" in r.json()["detail"]
+    assert "shop-9" in r.json()["message"]
     assert version(client, cid) == 1
 
 
@@ -138,7 +138,11 @@ def test_the_audit_trail_is_for_staff(client: TestClient, cid: str, party: dict[
 def test_an_unknown_complaint_is_404(client: TestClient, path: str) -> None:
     r = client.get(f"/complaints/no-such-complaint{path}", headers=HANDLER)
     assert r.status_code == 404
-    assert r.json() == {"error": "not_found", "detail": "no complaint 'no-such-complaint'"}
+    assert r.json() == {
+        "error": "not_found",
+        "message": "no complaint 'no-such-complaint'",
+        "errors": [],
+    }
 
 
 def test_a_command_on_an_unknown_complaint_is_404(client: TestClient) -> None:
@@ -154,7 +158,7 @@ def test_a_command_not_allowed_in_the_status_is_409(client: TestClient, cid: str
     assert r.status_code == 409
     problem = r.json()
     assert problem["error"] == "invalid_transition"
-    assert "it is received" in problem["detail"]
+    assert "it is received" in problem["message"]
     assert "retry" not in problem  # sending it again will not help
     assert version(client, cid) == 1
 
@@ -166,7 +170,7 @@ def test_a_failed_guard_is_409(client: TestClient, cid: str) -> None:
     assert r.status_code == 409
     problem = r.json()
     assert problem["error"] == "guard_failed"
-    assert "contact_complainant, investigate" in problem["detail"]
+    assert "contact_complainant, investigate" in problem["message"]
     assert version(client, cid) == 3
 
 
@@ -204,7 +208,7 @@ def test_a_lost_race_is_409_with_a_retry_hint(
     assert r.status_code == 409
     problem = r.json()
     assert problem["error"] == "conflict"
-    assert "version 2, not 1" in problem["detail"]
+    assert "version 2, not 1" in problem["message"]
     assert "send the command again" in problem["retry"]
     # the winner's command stands; ours left nothing behind
     trail = client.get(f"/complaints/{cid}/history", headers=HANDLER).json()
@@ -238,7 +242,7 @@ def test_a_day_outside_the_calendar_is_422(app: FastAPI, client: TestClient) -> 
     assert r.status_code == 422
     problem = r.json()
     assert problem["error"] == "calendar_range"
-    assert "outside" in problem["detail"]
+    assert "outside" in problem["message"]
 
 
 # -- StoreError -> 503 ------------------------------------------------------------------
@@ -261,4 +265,4 @@ def test_error_status_table() -> None:
     assert error_status(cf.GuardFailed("x")) == (409, "guard_failed")
     assert error_status(cf.ConcurrencyError("x")) == (409, "conflict")
     assert error_status(cf.StoreError("x")) == (503, "store_unavailable")
-    assert error_status(cf.PluginError("x")) == (500, "internal_error")
+    assert error_status(cf.PluginError("x")) == (500, "plugin_error")

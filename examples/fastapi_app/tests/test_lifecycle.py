@@ -4,6 +4,7 @@ Asia/Shanghai, UTC+8 all year)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,7 @@ def test_the_store_is_closed_when_the_app_stops(db_path: Path) -> None:
     with TestClient(app):
         pass
     with pytest.raises(cf.StoreError):
-        app.state.engine.get("anything")
+        asyncio.run(app.state.engine.get("anything"))
 
 
 def test_app_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -243,3 +244,52 @@ def test_app_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert (tmp_path / "env.sqlite3").exists()
     cn = cf.BusinessCalendar.preset("CN")
     assert app.state.engine.calendar.valid_until == cn.valid_until
+
+
+def test_the_worker_runs_as_a_lifespan_task(db_path: Path, clock: FakeClock) -> None:
+    """With ``worker=...`` the app sweeps deadlines while it serves: a
+    complaint left unacknowledged past its 24 hours gets its breach."""
+    import time
+
+    app = create_app(db_path, clock=clock, worker={"interval": 0.01})
+    with TestClient(app) as client:
+        r = client.post("/complaints", json=new_complaint(), headers=COMPLAINANT)
+        cid = r.json()["id"]
+        clock.advance(days=3)
+        for _ in range(500):
+            trail = client.get(f"/complaints/{cid}/history", headers=HANDLER).json()
+            if "sla_breach" in [e["type"] for e in trail]:
+                break
+            time.sleep(0.01)
+        assert "sla_breach" in [e["type"] for e in trail]
+        task = app.state.worker
+    assert task.done()
+    health = task.result()
+    assert health.state == "stopped"
+    assert health.alerts >= 1
+
+
+def test_every_time_comes_back_in_the_calendars_zone(client: TestClient, cid: str) -> None:
+    """One time format: the CN calendar's zone, +08:00, whatever zone a
+    command was given in (here an acknowledgement sent in UTC)."""
+    r = client.post(
+        f"/complaints/{cid}/commands",
+        json={"type": "acknowledge", "at": "2026-03-09T03:00:00Z"},
+        headers=HANDLER,
+    )
+    assert r.status_code == 200
+    assert r.json()["updated_at"] == "2026-03-09T11:00:00+08:00"
+    sla = client.get(f"/complaints/{cid}/sla", headers=HANDLER).json()
+    pv = sla["targets"]["preliminary_verification"]
+    assert pv["started_at"] == "2026-03-09T10:00:00+08:00"
+    assert pv["completed_at"] == "2026-03-09T11:00:00+08:00"
+    trail = client.get(f"/complaints/{cid}/history", headers=HANDLER).json()
+    assert [e["at"] for e in trail] == ["2026-03-09T10:00:00+08:00", "2026-03-09T11:00:00+08:00"]
+    times = [
+        v
+        for t in sla["history"]
+        for k, v in t.items()
+        if k in ("started_at", "deadline", "completed_at") and v is not None
+    ]
+    assert times
+    assert all(v.endswith("+08:00") for v in times)
