@@ -6,7 +6,7 @@ keeps the deadline first told (``promised``) beside the recomputed one."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -24,6 +24,21 @@ log = logging.getLogger("complaintflow")
 # complaints that can hold a running target (open) or a provisional one
 # (closed: a stop judged while its deadline was provisional)
 _STATUSES: Final = frozenset(OPEN_STATUSES | {Status.closed})
+
+
+def calendars_by_name(
+    calendars: Iterable[BusinessCalendar], default: BusinessCalendar
+) -> dict[str, BusinessCalendar]:
+    """The engine's other calendars by name (``Engine(calendars=...)``)."""
+    out: dict[str, BusinessCalendar] = {}
+    for i, c in enumerate(calendars):
+        if not isinstance(c, BusinessCalendar):
+            raise InvalidInput.field(f"calendars[{i}]", "must be a BusinessCalendar")
+        if not c.name or c.name in out or c.name == default.name:
+            why = f"a second calendar named {c.name!r}" if c.name else "needs a name"
+            raise InvalidInput.field(f"calendars[{i}]", why)
+        out[c.name] = c
+    return out
 
 
 def change_event(

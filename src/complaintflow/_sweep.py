@@ -37,6 +37,11 @@ def _alert_due(key: str, due: datetime, now: datetime) -> bool:
     return utc(due) <= utc(now)
 
 
+def _iso(t: datetime, like: datetime | None) -> str:
+    """``t`` in the zone of ``like`` (the deadline's: the calendar's)."""
+    return (t if like is None else t.astimezone(like.tzinfo)).isoformat()
+
+
 def plan(
     c: Complaint,
     now: datetime,
@@ -85,7 +90,7 @@ def plan(
                     "target": r.name,
                     "key": key,
                     "threshold": alert.threshold,
-                    "due_at": due.isoformat(),
+                    "due_at": _iso(due, r.deadline),
                     "deadline": None if r.deadline is None else r.deadline.isoformat(),
                     **({"provisional": r.provisional} if r.provisional else {}),
                 },

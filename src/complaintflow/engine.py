@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from complaintflow._base import as_model, aware, utc
-from complaintflow._certificates import DeadlineCertificate, build_certificate
 from complaintflow._decide import Decider, notifications
 from complaintflow._intake import Intake, Policies
-from complaintflow._metrics import Metrics, compute_metrics
 from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
-from complaintflow._recalc import recalculate_store, replay
+from complaintflow._recalc import calendars_by_name, recalculate_store, replay
 from complaintflow._reducer import apply_event
-from complaintflow._simulate import Simulation, simulate
+from complaintflow._reports import Reports
 from complaintflow._sweep import Sweeper
 from complaintflow._time_rules import TimeRules
+from complaintflow._timefmt import in_zone
 from complaintflow._worker import WorkerHealth, run_worker
 from complaintflow.commands import Command, parse_command
 from complaintflow.errors import InvalidInput, NotFound
@@ -52,21 +51,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _by_name(
-    calendars: Iterable[BusinessCalendar], default: BusinessCalendar
-) -> dict[str, BusinessCalendar]:
-    out: dict[str, BusinessCalendar] = {}
-    for i, c in enumerate(calendars):
-        if not isinstance(c, BusinessCalendar):
-            raise InvalidInput.field(f"calendars[{i}]", "must be a BusinessCalendar")
-        if not c.name or c.name in out or c.name == default.name:
-            why = f"a second calendar named {c.name!r}" if c.name else "needs a name"
-            raise InvalidInput.field(f"calendars[{i}]", why)
-        out[c.name] = c
-    return out
-
-
-class Engine:
+class Engine(Reports):
     """Runs the guide's complaint process.
 
     >>> import complaintflow as cf
@@ -133,7 +118,7 @@ class Engine:
         self.reopen_window = reopen_window
         self.retry_backoff = retry_backoff
         self._sla = SlaTracker(calendar)
-        self._sla.calendars = _by_name(calendars, calendar)
+        self._sla.calendars = calendars_by_name(calendars, calendar)
         self._calendars = {c.version: c for c in (calendar, *self._sla.calendars.values())}
         self._times = TimeRules(clock_skew, intake_window)
         self._expiry = ExpiryWatch(self._pm.hook, calendar_horizon)
@@ -197,7 +182,8 @@ class Engine:
     def view(self, complaint_id: str, *, actor: Actor) -> Complaint:
         """The complaint as ``actor`` may see it: personal data of the other
         party redacted (guide §3.1 confidentiality)."""
-        return self._decider.view(self._decider.actor(actor), self.get(complaint_id))
+        c = self._decider.view(self._decider.actor(actor), self.get(complaint_id))
+        return in_zone(c, self._zone(c))
 
     def allowed(self, complaint_id: str, *, actor: Actor) -> list[str]:
         """The commands ``actor`` may run on the complaint now, for UIs:
@@ -259,7 +245,7 @@ class Engine:
         the current cycle's target; ``report.history`` has every cycle."""
         c = self.get(complaint_id)
         now = aware(now, "now") if now is not None else self.now()
-        return SlaReport(c.id, c.cycle, self._sla.reports(c, now))
+        return in_zone(SlaReport(c.id, c.cycle, self._sla.reports(c, now)), self._zone(c))
 
     def sweep(self, *, now: datetime | None = None, limit: int = 1000) -> list[SlaAlert]:
         """Find SLA warnings and breaches due by ``now`` and emit each once:
@@ -282,25 +268,6 @@ class Engine:
         self.calendar = calendar
         self._calendars[calendar.version] = calendar
         return changed
-
-    def metrics(
-        self,
-        *,
-        since: datetime,
-        until: datetime,
-        category: str | None = None,
-        now: datetime | None = None,
-    ) -> Metrics:
-        """Handling figures (:class:`~complaintflow.Metrics`) for complaints
-        received in ``[since, until)``, of one category when given, as of
-        ``now`` (the clock's time when omitted)."""
-        since, until = aware(since, "since"), aware(until, "until")
-        now = aware(now, "now") if now is not None else self.now()
-        if category is not None:
-            self.categories.require(category)
-        return compute_metrics(
-            self.store, self.calendar, since=since, until=until, now=now, category=category
-        )
 
     # -- notifications ------------------------------------------------------------
 
@@ -330,6 +297,10 @@ class Engine:
 
     # -- internals ------------------------------------------------------------------
 
+    def _zone(self, c: Complaint) -> tzinfo:
+        """Where times are shown: the zone of the complaint's calendar."""
+        return self._sla.calendar_for(c.sla.calendar if c.sla else None).tz
+
     def _exists(self, complaint_id: str) -> bool:
         return self.store.load(complaint_id) is not None
 
@@ -338,45 +309,3 @@ class Engine:
 
     def _after(self, events: list[Event], c: Complaint, notes: list[Notification]) -> None:
         self._outbox.after_save(events, c, notes)
-
-    # -- deadline certificates, what-if and reports (issue 13) ---------------------
-
-    def explain(
-        self,
-        complaint_id: str,
-        target: str,
-        *,
-        cycle: int | None = None,
-        now: datetime | None = None,
-    ) -> DeadlineCertificate:
-        """The :class:`~complaintflow.DeadlineCertificate` of one target: the
-        rule, the start event, the calendar, each day counted, the pauses,
-        extensions and recalculations, the deadline and the outcome as of
-        ``now`` (the clock's time when omitted)."""
-        c = self.get(complaint_id)
-        now = aware(now, "now") if now is not None else self.now()
-        events = self.store.events(c.id)
-        return build_certificate(c, events, self._sla, target, cycle=cycle, now=now)
-
-    def simulate(
-        self,
-        *,
-        policy: SlaPolicy | None = None,
-        calendar: BusinessCalendar | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        now: datetime | None = None,
-        batch: int = 500,
-    ) -> Simulation:
-        """What-if: the stored complaints received in ``[since, until)``
-        replayed under a draft ``policy`` and/or ``calendar``, read from the
-        store ``batch`` at a time; per target met/breached/running before and
-        after as of ``now``, and each target whose outcome changes. Writes
-        nothing."""
-        since = aware(since, "since") if since is not None else None
-        until = aware(until, "until") if until is not None else None
-        now = aware(now, "now") if now is not None else self.now()
-        return simulate(
-            self.store, self._sla, policy=policy, calendar=calendar,
-            since=since, until=until, now=now, batch=batch,
-        )  # fmt: skip

@@ -34,7 +34,12 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def engine(monkeypatch: pytest.MonkeyPatch) -> cf.Engine:
     """An engine that finds the plugin as a host would: by its entry point."""
     monkeypatch.delenv("COMPLAINTFLOW_DISABLE_PLUGINS", raising=False)
-    return cf.Engine(clock=FakeClock(RECEIVED))
+    # the tests play timelines with explicit times: the engine believes them
+    return cf.Engine(
+        clock=FakeClock(RECEIVED),
+        calendar=cf.BusinessCalendar("UTC"),
+        clock_skew=timedelta(days=3650),
+    )
 
 
 def submit(engine: cf.Engine, category: str | None = "network_security", **kw: str) -> str:

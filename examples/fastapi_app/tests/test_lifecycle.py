@@ -183,12 +183,21 @@ def test_a_complaint_through_its_whole_lifecycle(client: TestClient, clock: Fake
     assert trail[-1]["at"] == "2026-03-16T10:00:00+08:00"
 
 
-def test_commands_may_carry_their_own_time(client: TestClient, cid: str) -> None:
-    """``at`` in the body records when it happened (say, a phone call logged
-    later); the engine's clock is used only when it is missing."""
+def test_commands_may_carry_their_own_time(client: TestClient, clock: FakeClock, cid: str) -> None:
+    """``at`` in the body says when it happened, believed within a few
+    minutes of the engine's clock; a time farther off is refused (422,
+    naming ``at``) and changes nothing."""
+    clock.set(at(10, 11, 3))  # Tuesday 11:03 in Shanghai
     r = client.post(
         f"/complaints/{cid}/commands",
-        json={"type": "acknowledge", "at": "2026-03-10T11:00:00+08:00"},
+        json={"type": "acknowledge", "at": "2026-03-09T11:00:00+08:00"},  # a day back
+        headers=HANDLER,
+    )
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["at"]
+    r = client.post(
+        f"/complaints/{cid}/commands",
+        json={"type": "acknowledge", "at": "2026-03-10T11:00:00+08:00"},  # 3 minutes back
         headers=HANDLER,
     )
     assert r.status_code == 200, r.text
@@ -235,12 +244,8 @@ def test_app_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COMPLAINTFLOW_CALENDAR", "CN")
     app = app_from_env()
     with TestClient(app) as client:
-        r = client.post(
-            "/complaints",
-            json=new_complaint(received_at=RECEIVED.isoformat()),
-            headers=COMPLAINANT,
-        )
-        assert r.status_code == 201
+        r = client.post("/complaints", json=new_complaint(), headers=COMPLAINANT)
+        assert r.status_code == 201, r.text
     assert (tmp_path / "env.sqlite3").exists()
     cn = cf.BusinessCalendar.preset("CN")
     assert app.state.engine.calendar.valid_until == cn.valid_until
@@ -269,9 +274,12 @@ def test_the_worker_runs_as_a_lifespan_task(db_path: Path, clock: FakeClock) -> 
     assert health.alerts >= 1
 
 
-def test_every_time_comes_back_in_the_calendars_zone(client: TestClient, cid: str) -> None:
+def test_every_time_comes_back_in_the_calendars_zone(
+    client: TestClient, clock: FakeClock, cid: str
+) -> None:
     """One time format: the CN calendar's zone, +08:00, whatever zone a
     command was given in (here an acknowledgement sent in UTC)."""
+    clock.set(at(9, 11))
     r = client.post(
         f"/complaints/{cid}/commands",
         json={"type": "acknowledge", "at": "2026-03-09T03:00:00Z"},

@@ -629,7 +629,11 @@ class RuleSet:
         # with a model the rules decide only clearly: the winner leads every
         # other category by the threshold at least
         runner_up = ranked[1] if len(ranked) > 1 else 0.0
-        if category is not None and best - runner_up >= self.threshold:
+        if category is not None and (
+            best - runner_up >= self.threshold or category not in self.model.categories
+        ):
+            # clear, or a category the model was never taught (a plugin's):
+            # only the rules can judge it
             return replace(rules, confidence=1.0)
         p = self.model.predict(
             f"{complaint.subject}\n{complaint.description}", allowed=self._allowed

@@ -1,0 +1,93 @@
+"""The engine's reporting side: figures, deadline certificates and what-if.
+
+Read-only: nothing here writes to the store. :class:`~complaintflow.Engine`
+has these methods (this mixin keeps ``engine.py`` to its orchestration of
+commands; see ``docs/design.md``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from complaintflow._base import aware
+from complaintflow._certificates import DeadlineCertificate, build_certificate
+from complaintflow._metrics import Metrics, compute_metrics
+from complaintflow._simulate import Simulation, simulate
+from complaintflow.categories import CategoryRegistry
+from complaintflow.models import Complaint
+from complaintflow.sla import BusinessCalendar, SlaPolicy
+from complaintflow.sla._tracker import SlaTracker
+from complaintflow.stores import Store
+
+
+class Reports:
+    """Figures, certificates and what-if over an engine's store."""
+
+    store: Store
+    calendar: BusinessCalendar
+    categories: CategoryRegistry
+    _sla: SlaTracker
+
+    def now(self) -> datetime:  # pragma: no cover - the engine's
+        raise NotImplementedError
+
+    def get(self, complaint_id: str) -> Complaint:  # pragma: no cover - the engine's
+        raise NotImplementedError
+
+    def metrics(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        category: str | None = None,
+        now: datetime | None = None,
+    ) -> Metrics:
+        """Handling figures (:class:`~complaintflow.Metrics`) for complaints
+        received in ``[since, until)``, of one category when given, as of
+        ``now`` (the clock's time when omitted)."""
+        since, until = aware(since, "since"), aware(until, "until")
+        now = aware(now, "now") if now is not None else self.now()
+        if category is not None:
+            self.categories.require(category)
+        return compute_metrics(
+            self.store, self.calendar, since=since, until=until, now=now, category=category
+        )
+
+    def explain(
+        self,
+        complaint_id: str,
+        target: str,
+        *,
+        cycle: int | None = None,
+        now: datetime | None = None,
+    ) -> DeadlineCertificate:
+        """The :class:`~complaintflow.DeadlineCertificate` of one target: the
+        rule, the start event, the calendar, each day counted, the pauses,
+        extensions and recalculations, the deadline and the outcome as of
+        ``now`` (the clock's time when omitted)."""
+        c = self.get(complaint_id)
+        now = aware(now, "now") if now is not None else self.now()
+        events = self.store.events(c.id)
+        return build_certificate(c, events, self._sla, target, cycle=cycle, now=now)
+
+    def simulate(
+        self,
+        *,
+        policy: SlaPolicy | None = None,
+        calendar: BusinessCalendar | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        now: datetime | None = None,
+        batch: int = 500,
+    ) -> Simulation:
+        """What-if: the stored complaints received in ``[since, until)``
+        replayed under a draft ``policy`` and/or ``calendar``, read from the
+        store ``batch`` at a time; per target met/breached/running before and
+        after as of ``now``, and each target whose outcome changes. Writes
+        nothing."""
+        since = aware(since, "since") if since is not None else None
+        until = aware(until, "until") if until is not None else None
+        now = aware(now, "now") if now is not None else self.now()
+        return simulate(
+            self.store, self._sla, policy=policy, calendar=calendar,
+            since=since, until=until, now=now, batch=batch,
+        )  # fmt: skip
