@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from complaintflow import _args
 from complaintflow import _permissions as perm
 from complaintflow._base import as_model, aware, utc
 from complaintflow._decide import Decider, notifications
@@ -22,7 +23,7 @@ from complaintflow._intake import Intake, Policies
 from complaintflow._metrics import Metrics, compute_metrics
 from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
-from complaintflow._reducer import apply_event
+from complaintflow._reducer import apply_event, check_events
 from complaintflow._sweep import Sweeper
 from complaintflow._worker import WorkerHealth, run_worker
 from complaintflow.commands import Command, parse_command
@@ -145,7 +146,7 @@ class Engine:
     def replay(self, events: Sequence[Event]) -> Complaint:
         """Rebuild a complaint by applying its events in order."""
         complaint: Complaint | None = None
-        for event in events:
+        for event in check_events(events):
             complaint = self._apply(complaint, event)
         if complaint is None:
             raise InvalidInput.field("events", "no events to replay")
@@ -246,6 +247,7 @@ class Engine:
         notification to the handler. A complaint another writer changed
         meanwhile is left for the next sweep."""
         now = aware(now, "now") if now is not None else self.now()
+        limit = _args.positive_int(limit, "limit")
         return self._sweeper.run(now, limit)
 
     def metrics(
@@ -275,6 +277,7 @@ class Engine:
     def deliver_pending(self, *, now: datetime | None = None, limit: int = 100) -> int:
         """Retry notifications still pending whose next attempt is due.
         Returns how many were delivered."""
+        now, limit = _args.optional_moment(now, "now"), _args.positive_int(limit, "limit")
         return self._outbox.deliver_due(now or self.now(), limit)
 
     # -- running -------------------------------------------------------------------
