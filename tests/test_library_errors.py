@@ -6,6 +6,7 @@ control characters, extreme dates and numbers to each entry point."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -23,6 +24,7 @@ from flow_helpers import (
     COMPLAINANT,
     COMPLAINANT_CONTACT,
     HANDLER,
+    SUPERVISOR,
     T0,
     bring_to,
     cmd,
@@ -346,3 +348,61 @@ def test_the_property_reaches_every_entry_point_kind() -> None:
         assert f'"{name}"' in source.split("def _call", 1)[1]
     assert sys.version_info >= (3, 11)
     assert date.today().year >= 2026
+
+
+# -- replaying edited audit trails ----------------------------------------------
+
+
+def _trails() -> tuple[cf.Engine, list[list[cf.Event]]]:
+    """An engine and two audit trails covering the commands and SLA events
+    (an information request, an extension, notes, an assignment and an
+    escalation; SLA warnings and a breach)."""
+    clock = FakeClock(T0)
+    engine = cf.Engine(clock=clock, load_entry_points=False)
+    busy = bring_to(engine, clock, "awaiting_info", origin="verifying", category="goods")
+    engine.handle(busy.id, cmd("provide_info", HANDLER))
+    engine.handle(
+        busy.id, cmd("extend", SUPERVISOR, target="verification", amount=1, reason="busy")
+    )
+    engine.handle(busy.id, cmd("note", HANDLER, text="called"))
+    engine.handle(busy.id, cmd("assign", SUPERVISOR, handler="h-2"))
+    engine.handle(busy.id, cmd("escalate", HANDLER, reason="hard"))
+    late = bring_to(engine, clock, "verifying", category="goods")
+    engine.sweep(now=clock() + timedelta(days=30))
+    closed = bring_to(engine, clock, "closed", category="goods")
+    return engine, [engine.history(x.id) for x in (busy, late, closed)]
+
+
+ENGINE_AND_TRAILS = _trails()
+ODD = st.one_of(
+    st.none(),
+    NUMBERS,
+    TEXT,
+    st.sampled_from([[], {}, {"target": 5}, {"target": "verification", "amount": "x"}]),
+)
+
+
+@settings(max_examples=300)
+@given(data=st.data())
+def test_replaying_an_edited_trail_raises_only_library_errors(data: st.DataObject) -> None:
+    engine, trails = ENGINE_AND_TRAILS
+    events = list(data.draw(st.sampled_from(trails)))
+    i = data.draw(st.integers(0, len(events) - 1))
+    payload = dict(events[i].data)
+    keys = sorted(payload)
+    how = data.draw(st.sampled_from(["drop", "change", "empty"]))
+    if keys and how == "drop":
+        del payload[data.draw(st.sampled_from(keys))]
+    elif keys and how == "change":
+        payload[data.draw(st.sampled_from(keys))] = data.draw(ODD)
+    else:
+        payload = {}
+    events[i] = events[i].model_copy(update={"data": payload})
+    with contextlib.suppress(cf.ComplaintFlowError):
+        engine.replay(events)
+
+
+def test_the_edited_trails_cover_sla_events_and_extensions() -> None:
+    _, trails = ENGINE_AND_TRAILS
+    kinds = {e.type for trail in trails for e in trail}
+    assert {"sla_warning", "sla_breach", "extend", "request_info", "decide"} <= kinds
