@@ -127,8 +127,21 @@ def test_generated_nested_quantifiers_are_refused(case: tuple[str, bool]) -> Non
     reason = _patterns.unsafe_reason(pattern)
     if nested:
         assert reason is not None, pattern
-    else:
-        assert reason is None, (pattern, reason)
+    else:  # accepted, or refused only for overlapping repeats in a row
+        assert reason is None or "in a row" in reason, (pattern, reason)
+
+
+@pytest.mark.parametrize("pattern", [".*.*x", "a*a*a*a*b", "x.*y.*z", "\\w+\\d+"])
+def test_overlapping_repeats_in_a_row_are_refused(pattern: str) -> None:
+    # on a backtracking engine these take polynomial time of degree 3 and up
+    reason = _patterns.unsafe_reason(pattern)
+    assert reason is not None
+    assert "in a row" in reason
+
+
+@pytest.mark.parametrize("pattern", ["\\d+-\\d+", "\\s*\\d+\\s*x", "x[^y]*y", "a+b+a+"])
+def test_repeats_separated_by_what_only_one_takes_are_accepted(pattern: str) -> None:
+    assert _patterns.unsafe_reason(pattern) is None
 
 
 # -- numbers and nesting that would overflow later ---------------------------

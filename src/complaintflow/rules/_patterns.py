@@ -6,7 +6,8 @@ Two defences, both always on:
   backtracking engine take exponential time, or that a linear-time engine
   does not support: a quantifier inside a quantified group (``(a+)+``,
   ``(.*)*``, ``(a*b)*``), a quantified alternation whose branches can start
-  with the same character (``(a|a)*``, ``(a|ab)*c``), a back-reference
+  with the same character (``(a|a)*``, ``(a|ab)*c``), repeats in a row
+  that can take the same characters (``.*.*x``), a back-reference
   (``(a)\\1``) or a look-around (``(?=...)``). The verdict does not depend
   on which engine is installed: a file valid on one machine is valid on all.
 * **At match time**, patterns run on `google-re2 <https://pypi.org/project/google-re2/>`_
@@ -29,7 +30,10 @@ try:  # the optional linear-time engine
 except ImportError:  # pragma: no cover - exercised where the extra is missing
     _re2 = None
 
+from re import _compiler  # type: ignore[attr-defined]
 from re import _parser as _sre  # type: ignore[attr-defined]
+
+_sre_compile = _compiler.compile
 
 __all__ = ["ENGINE", "MAX_PATTERN_TEXT", "CompiledPattern", "compile_pattern", "unsafe_reason"]
 
@@ -97,6 +101,55 @@ def _overlapping(branches: list[Any]) -> bool:
     return len(known) < len(firsts) or len(set(known)) < len(known)
 
 
+_PROBES: Final = tuple(chr(i) for i in range(128)) + tuple("中元é٣\u3000\u00a0Ωж😀，")
+
+
+def _chars(item: Any) -> frozenset[str]:
+    """The probe characters ``item`` (a parsed pattern) can start with."""
+    try:
+        body = _sre_compile(item)
+    except Exception:  # pragma: no cover - a fragment re cannot compile alone
+        return frozenset(_PROBES)
+    return frozenset(c for c in _PROBES if (m := body.match(c)) is not None and m.end() == 1)
+
+
+def _sequence(tree: Any) -> Iterator[tuple[Any, Any]]:
+    """The items of a sequence, groups opened in place."""
+    for op, arg in tree:
+        if op is _sre.SUBPATTERN:
+            yield from _sequence(arg[-1])
+        else:
+            yield op, arg
+
+
+def _overlapping_repeats(tree: Any) -> bool:
+    """Whether two repeats in a row can take the same characters with
+    nothing between them that only one could (``.*.*x``, ``a*a*b``,
+    ``\\w+\\d+``): polynomial backtracking of a high degree."""
+    open_sets: list[frozenset[str]] = []
+    for op, arg in _sequence(tree):
+        if op is _sre.BRANCH:
+            if any(_overlapping_repeats(b) for b in arg[1]):
+                return True
+            continue
+        if op is _sre.AT:
+            continue
+        one = _sre.SubPattern(tree.state, [(op, arg)])
+        if op in _REPEATS and arg[1] > 1:
+            chars = _chars(_sre.SubPattern(tree.state, list(arg[2])))
+            if any(chars & prior for prior in open_sets):
+                return True
+            if arg[0] >= 1:  # a mandatory repeat separates like a character
+                open_sets = [prior for prior in open_sets if chars <= prior]
+            open_sets.append(chars)
+            continue
+        chars = _chars(one)
+        if op in _REPEATS or not chars:
+            continue  # optional or zero-width: separates nothing
+        open_sets = [prior for prior in open_sets if chars <= prior]
+    return False
+
+
 def unsafe_reason(text: str) -> str | None:
     """Why ``text`` is not a safe rule pattern, or ``None`` when it is.
     ``text`` must already compile with :mod:`re`."""
@@ -119,6 +172,11 @@ def unsafe_reason(text: str) -> str | None:
                     "a repeated alternation whose branches can start alike "
                     "(like (a|ab)*) can take exponential time"
                 )
+    if _overlapping_repeats(tree):
+        return (
+            "repeats in a row that can take the same characters (like .*.*x) "
+            "can take polynomial time of a high degree"
+        )
     return None
 
 
