@@ -3,10 +3,19 @@ errors surface as :class:`~complaintflow.errors.InvalidInput`."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Final, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from complaintflow.errors import InvalidInput
 
@@ -20,11 +29,70 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
-"""Free text that must say something: stripped, 1 to 10,000 characters."""
-LongText = Annotated[str, StringConstraints(max_length=100_000)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-"""An identifier: stripped, 1 to 200 characters."""
+# C0 controls but tab, newline and carriage return; DEL and the C1 controls;
+# lone surrogates (no store can encode them). The same on every store.
+_CONTROL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_ID_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _refuse(found: re.Match[str] | None) -> None:
+    if found is not None:
+        raise ValueError(
+            f"contains the control character U+{ord(found.group()):04X} at position {found.start()}"
+        )
+
+
+def printable(value: str) -> str:
+    """``value`` if it has no control character but tab, newline and
+    carriage return (and no lone surrogate), else ValueError naming the
+    character's code point and position (never quoting the text)."""
+    _refuse(_CONTROL.search(value))
+    return value
+
+
+def _id_printable(value: str) -> str:
+    _refuse(_ID_CONTROL.search(value))
+    return value
+
+
+EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
+"""The earliest instant a complaint's dates may take."""
+LATEST: Final = datetime(2500, 1, 1, tzinfo=UTC)
+"""The first instant after the latest a complaint's dates may take: later
+(or earlier) dates would only overflow in deadline arithmetic."""
+
+
+def in_range(value: datetime) -> datetime:
+    """``value`` if it lies in [:data:`EARLIEST`, :data:`LATEST`), else ValueError."""
+    try:
+        ok = EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:
+        ok = False
+    if not ok:
+        raise ValueError("must be between 1900-01-01 and 2500-01-01 (UTC)")
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+    AfterValidator(printable),
+]
+"""Free text that must say something: stripped, 1 to 10,000 characters,
+no control characters but tab and line breaks."""
+LongText = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(printable)]
+FreeText = Annotated[str, Field(max_length=10_000), AfterValidator(printable)]
+"""Free text that may be empty: up to 10,000 characters, no control characters."""
+Short = Annotated[str, Field(max_length=500), AfterValidator(printable)]
+"""A short free text (a name, a contact): up to 500 characters."""
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_id_printable),
+]
+"""An identifier: stripped, 1 to 200 characters, no control characters."""
+Moment = Annotated[AwareDatetime, AfterValidator(in_range)]
+"""An aware datetime a host gives: between 1900 and 2500."""
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -36,16 +104,32 @@ def invalid_input(error: ValidationError, prefix: str = "") -> InvalidInput:
     for e in error.errors(include_url=False):
         loc = ".".join(str(p) for p in e["loc"])
         field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or "<input>")
-        problems.append({"field": field, "reason": e["msg"]})
+        reason = e["msg"].removeprefix("Value error, ")
+        problems.append({"field": field, "reason": reason})
     message = "; ".join(f"{p['field']}: {p['reason']}" for p in problems)
     return InvalidInput(message or str(error), problems)
 
 
 def aware(value: object, field: str) -> datetime:
-    """``value`` if it is a timezone-aware datetime, else InvalidInput."""
+    """``value`` if it is a timezone-aware datetime between 1900 and 2500,
+    else InvalidInput."""
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput.field(field, "must be a timezone-aware datetime")
-    return value
+    try:
+        return in_range(value)
+    except ValueError as e:
+        raise InvalidInput.field(field, str(e)) from None
+
+
+def validate(cls: type[M], value: object, prefix: str = "") -> M:
+    """``value`` validated as a ``cls`` model, or InvalidInput naming each
+    field (under ``prefix``) without quoting the input."""
+    try:
+        return cls.__pydantic_validator__.validate_python(value)  # type: ignore[no-any-return]
+    except ValidationError as e:
+        raise invalid_input(e, prefix) from None
+    except RecursionError:
+        raise InvalidInput.field(prefix or "<input>", "nested too deeply") from None
 
 
 def as_model(cls: type[M], value: object, field: str) -> M:
@@ -57,10 +141,7 @@ def as_model(cls: type[M], value: object, field: str) -> M:
         raise InvalidInput.field(
             field, f"must be a {cls.__name__} or a dict, not {type(value).__name__}"
         )
-    try:
-        return cls.model_validate(value)
-    except ValidationError as e:
-        raise invalid_input(e, field if field == "actor" else "") from None
+    return validate(cls, value, field if field == "actor" else "")
 
 
 class Model(BaseModel):
@@ -77,6 +158,22 @@ class Model(BaseModel):
     # Tell pydantic this __init__ only wraps the base one: nested and
     # TypeAdapter validation then skip it and report full field paths.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate ``obj``; bad input raises InvalidInput (never quoting it)."""
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as e:
+            raise invalid_input(e) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate JSON; bad input raises InvalidInput (never quoting it)."""
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as e:
+            raise invalid_input(e) from None
 
 
 def fast_copy(model: M, **update: Any) -> M:

@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError
-
-from complaintflow._base import invalid_input
+from complaintflow._base import validate
 from complaintflow.errors import InvalidInput, PluginError
 from complaintflow.models import Complaint, Notification
 
@@ -239,10 +237,7 @@ def _notification(value: Notification | Mapping[str, Any]) -> Notification:
         raise InvalidInput.field(
             "notification", f"must be a Notification, not {type(value).__name__}"
         )
-    try:
-        return Notification.model_validate(dict(value))
-    except ValidationError as e:
-        raise invalid_input(e, "notification") from None
+    return validate(Notification, dict(value), "notification")
 
 
 def _zone(tz: str | tzinfo | None) -> tzinfo:

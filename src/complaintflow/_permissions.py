@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from complaintflow._base import REDACTED
+from complaintflow._base import REDACTED, fast_copy
 from complaintflow._specs import COMMAND_SPECS, SpecContext
 from complaintflow.errors import PermissionDenied
 from complaintflow.models import Actor, Complaint, Party
@@ -103,26 +103,48 @@ def view_denial(actor: Actor, complaint: Complaint) -> str | None:
 
 
 def _hide(party: Party) -> Party:
-    return party.model_copy(
-        update={
-            "name": None if party.name is None else REDACTED,
-            "contact": None if party.contact is None else REDACTED,
-        }
+    return fast_copy(
+        party,
+        name=None if party.name is None else REDACTED,
+        contact=None if party.contact is None else REDACTED,
     )
 
 
+HIDDEN_FROM_PARTIES: Final[dict[str, object]] = {
+    "handler": None,
+    "escalations": 0,
+    "step_data": {},
+    "flags": (),
+    "classification": None,
+    "sla": None,
+}
+"""Fields neither party sees, with the value a view shows instead: who
+handles it, escalations, the handler's step notes, the screening flags
+(reasons and related complaints), the classification's workings and the
+SLA clocks. The table in docs/visibility.md is the contract."""
+
+HIDDEN_FROM_RESPONDENT: Final[dict[str, object]] = {"satisfied": None, "rejection": None}
+"""Fields only the complainant of the two parties sees: their satisfaction
+with the outcome and why their complaint was rejected."""
+
+
 def redact_for(actor: Actor, complaint: Complaint) -> Complaint:
-    """The complaint as ``actor`` may see it (guide §3.1 保密性): the
-    respondent never sees the complainant's name or contact; the complainant
-    does not see the respondent's contact. Staff see everything."""
+    """The complaint as ``actor`` may see it (guide §3.1 保密性): staff see
+    everything; a party sees its own personal data, not the other's (the
+    respondent never sees the complainant's name or contact; the
+    complainant not the respondent's contact), and neither sees the
+    platform's internal data (:data:`HIDDEN_FROM_PARTIES`, the decision's
+    author); the respondent sees less still (:data:`HIDDEN_FROM_RESPONDENT`).
+    The table in docs/visibility.md says which role sees which field."""
     if actor.has("system", "importer", "supervisor", "handler"):
         return complaint
-    update: dict[str, object] = {}
+    update: dict[str, object] = dict(HIDDEN_FROM_PARTIES)
     if not is_complainant(actor, complaint):
         update["complainant"] = _hide(complaint.complainant)
+        update.update(HIDDEN_FROM_RESPONDENT)
     if complaint.respondent is not None and not is_respondent(actor, complaint):
         r = complaint.respondent
-        update["respondent"] = r.model_copy(
-            update={"contact": None if r.contact is None else REDACTED}
-        )
-    return complaint.model_copy(update=update) if update else complaint
+        update["respondent"] = fast_copy(r, contact=None if r.contact is None else REDACTED)
+    if complaint.decision is not None:
+        update["decision"] = fast_copy(complaint.decision, decided_by=REDACTED)
+    return fast_copy(complaint, **update)

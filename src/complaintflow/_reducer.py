@@ -7,16 +7,145 @@ audit trail rebuilds the complaint (the trail is the source of truth)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Final
 
-from complaintflow._base import compact, fast_copy
+from pydantic import BaseModel, ConfigDict
+
+from complaintflow._base import compact, fast_copy, validate
 from complaintflow._specs import COMMAND_SPECS
-from complaintflow.errors import InvalidInput
+from complaintflow.errors import ComplaintFlowError, InvalidInput
 from complaintflow.models import Complaint, Event
+from complaintflow.sla import SlaPolicy
+
+_MALFORMED: Final = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+class _Alert(BaseModel):
+    """The data the SLA tracker reads from an ``sla_warning``/``sla_breach``."""
+
+    model_config = ConfigDict(extra="allow")
+    key: str
+    target: str
+
+
+class _Change(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    target: str
+    cycle: int
+    old: datetime | None = None
+
+
+class _CalendarChanged(BaseModel):
+    """The data the SLA tracker reads from a ``calendar_changed`` event."""
+
+    model_config = ConfigDict(extra="allow")
+    changes: list[_Change] = []
+
+
+class _Extension(BaseModel):
+    """An event's ``sla_extension``: which target grows and by how much."""
+
+    model_config = ConfigDict(extra="allow")
+    target: str
+    amount: float
+
+
+_SLA_PAYLOADS: Final[dict[str, type[BaseModel]]] = {
+    "sla_warning": _Alert,
+    "sla_breach": _Alert,
+    "calendar_changed": _CalendarChanged,
+}
+
+
+def check_events(events: object) -> list[Event]:
+    """``events`` for a replay, each checked: an :class:`Event`, and its data
+    valid for its command's typed payload (``spec.payload``); a submit's
+    data holds the complaint and the SLA policy. Else InvalidInput naming
+    the event and the field."""
+    if isinstance(events, str | bytes | dict) or not isinstance(events, Sequence):
+        raise InvalidInput.field("events", f"must be a list of events, not {type(events).__name__}")
+    out: list[Event] = []
+    for i, event in enumerate(events):
+        if not isinstance(event, Event):
+            raise InvalidInput.field(
+                f"events[{i}]", f"must be an Event, not {type(event).__name__}"
+            )
+        spec = COMMAND_SPECS.get(event.type)
+        model = spec.payload if spec is not None else _SLA_PAYLOADS.get(event.type)
+        if event.type in ("submit", "policy_changed"):
+            _check_submit(event, f"events[{i}].data")
+        elif model is not None:
+            _check_payload(model, event, f"events[{i}].data")
+        ext = event.data.get("sla_extension")
+        if ext is not None:
+            field = f"events[{i}].data.sla_extension"
+            if not isinstance(ext, dict):
+                raise InvalidInput.field(field, "must be a mapping")
+            _strictly(_Extension, ext, field)
+        out.append(event)
+    return out
+
+
+def _check_payload(model: type[BaseModel], event: Event, field: str) -> None:
+    """The event's data valid for ``model``, with every field of its command
+    present (the engine writes them all; the reducer reads them)."""
+    spec = COMMAND_SPECS.get(event.type)
+    own = set() if spec is None else set(spec.model.model_fields) - {"actor", "at", "type"}
+    missing = sorted(own - set(event.data))
+    if missing:
+        raise InvalidInput.field(f"{field}.{missing[0]}", f"missing from the {event.type} event")
+    _strictly(model, event.data, field)
+
+
+def _strictly(model: type[BaseModel], data: Any, field: str) -> None:
+    """``data`` valid for ``model`` without the lax conversions a reducer
+    would trip on (a number for a date, a string for a number or a flag)."""
+    parsed = validate(model, data, field)
+    for name in model.model_fields:
+        raw, value = data.get(name), getattr(parsed, name)
+        if raw is not None and not _same_kind(raw, value):
+            raise InvalidInput.field(f"{field}.{name}", f"must be {_KIND_NAMES[type(value)]}")
+
+
+_KIND_NAMES: Final = defaultdict(
+    lambda: "of another type",
+    {datetime: "an ISO datetime", bool: "true or false", int: "a number", float: "a number"},
+)
+_KIND_NAMES[str] = "a string"
+
+
+def _same_kind(raw: object, value: object) -> bool:
+    if isinstance(value, datetime):
+        return isinstance(raw, str | datetime)
+    if isinstance(value, bool) or isinstance(raw, bool):
+        return type(raw) is type(value)
+    if isinstance(value, int | float):
+        return isinstance(raw, int | float)
+    if isinstance(value, str):
+        return isinstance(raw, str)
+    return True  # containers are checked by the model's validation
+
+
+def _check_submit(event: Event, field: str) -> None:
+    """A submit's complaint and policy; a policy change's policy."""
+    d = event.data
+    if event.type == "submit" and not isinstance(d.get("complaint"), dict):
+        raise InvalidInput.field(f"{field}.complaint", "missing or not a mapping")
+    policy = d.get("policy")
+    try:
+        SlaPolicy.from_data(policy)  # type: ignore[arg-type]
+    except ComplaintFlowError as e:
+        raise InvalidInput.field(f"{field}.policy", str(e)) from None
+    except _MALFORMED:
+        raise InvalidInput.field(f"{field}.policy", "not an SLA policy's data") from None
 
 
 def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
-    """The complaint after ``event`` (``complaint`` is ``None`` for ``submit``)."""
+    """The complaint after ``event`` (``complaint`` is ``None`` for ``submit``).
+    Events from outside the engine are checked first (:func:`check_events`)."""
     d = event.data
     if complaint is None:
         if event.type != "submit":

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from complaintflow.errors import InvalidInput
 
-__all__ = ["Problem", "RuleFileError"]
+__all__ = ["MAX_DEPTH", "MAX_NUMBER", "Problem", "RuleFileError", "parse_toml"]
+
+MAX_DEPTH: Final = 16
+"""How deeply tables and arrays may nest in a rule file or policy pack."""
+MAX_NUMBER: Final = 1_000_000
+"""The largest number a rule file or pack may give where no smaller bound
+applies (hours, days, weights, limits): larger ones only overflow later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,37 @@ class RuleFileError(InvalidInput):
             for p in self.problems
         ]
         super().__init__("\n".join(str(p) for p in self.problems), errors)
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict | list):
+            deepest = max(deepest, d)
+            if d <= MAX_DEPTH:
+                stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """``text`` parsed as TOML, or :class:`RuleFileError` naming ``file``:
+    not TOML, or nested deeper than :data:`MAX_DEPTH` (which would exhaust
+    the parser's recursion)."""
+    ck = Checker(file)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        ck.add("", "", f"not valid TOML: {e}")
+    except RecursionError:
+        ck.add("", "", f"not valid TOML: nested deeper than {MAX_DEPTH} levels")
+    else:
+        if _depth(data) > MAX_DEPTH:
+            ck.add("", "", f"tables and arrays nested deeper than {MAX_DEPTH} levels")
+        else:
+            return data
+    raise RuleFileError(ck.problems)
 
 
 class Checker:
@@ -137,8 +175,9 @@ class Checker:
             op = ">" if exclusive_minimum else ">="
             self.add(table, key, f"must be {op} {minimum:g}, not {value!r}")
             return None
-        if maximum is not None and v > maximum:
-            self.add(table, key, f"must be <= {maximum:g}, not {value!r}")
+        top = MAX_NUMBER if maximum is None else maximum
+        if v > top:
+            self.add(table, key, f"must be <= {top:g}, not {value!r}")
             return None
         return v
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from complaintflow.errors import InvalidInput
+
 
 class Status(StrEnum):
     """Where a complaint stands in the guide's flow (guide §3.2)."""
@@ -31,6 +33,13 @@ class Status(StrEnum):
     """Screened out (duplicate, incomplete, malicious, out of scope)."""
     withdrawn = "withdrawn"
     """Withdrawn by the complainant or on their behalf."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Status:
+        # an unknown status is bad input, named like any other
+        raise InvalidInput.field(
+            "status", f"unknown status; one of {', '.join(m.value for m in cls)}"
+        )
 
 
 TERMINAL_STATUSES: Final = frozenset({Status.rejected, Status.withdrawn})

@@ -23,9 +23,6 @@ TRUSTED_ROLES: Final = ("system", "importer")
 """Roles whose times are believed (not before the complaint's last event)."""
 STAFF_ROLES: Final = ("handler", "supervisor")
 
-_YEAR_MIN: Final = 1971
-_YEAR_MAX: Final = 9000
-
 
 @dataclass(frozen=True, slots=True)
 class TimeRules:
@@ -35,12 +32,6 @@ class TimeRules:
     """How far a person's ``at`` may lie from the engine's clock."""
     intake_window: timedelta = timedelta(days=7)
     """How much earlier than now staff may record ``received_at``."""
-
-    @staticmethod
-    def _sane(t: datetime, field: str) -> datetime:
-        if not _YEAR_MIN <= t.year <= _YEAR_MAX:
-            raise InvalidInput.field(field, f"{t.isoformat()} is outside the years it can be")
-        return t
 
     @staticmethod
     def _trusted(actor: Actor) -> TimeBasis | None:
@@ -77,7 +68,6 @@ class TimeRules:
         if at is None:
             at = now
         else:
-            self._sane(at, "at")
             trusted = self._trusted(actor)
             if trusted is None:
                 self._near_now(at, now, "at")
@@ -96,7 +86,6 @@ class TimeRules:
         believed (staff intake within the window; trusted roles)."""
         if received_at is None:
             return now, "clock"
-        self._sane(received_at, "received_at")
         trusted = self._trusted(actor)
         if trusted is not None:
             return received_at, trusted

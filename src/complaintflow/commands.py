@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from complaintflow._base import Id, Model, Text, invalid_input
+from complaintflow._base import FreeText, Id, Model, Moment, Text, invalid_input
 from complaintflow.errors import InvalidInput
 from complaintflow.models import Actor
 
@@ -39,7 +39,7 @@ __all__ = [
 
 class _Command(Model):
     actor: Actor
-    at: AwareDatetime | None = None
+    at: Moment | None = None
     """When it happened; the engine's clock when omitted."""
 
 
@@ -63,9 +63,7 @@ class RecordStep(_Command):
 
     type: Literal["record_step"] = "record_step"
     step: Id
-    data: dict[Id, Annotated[str, Field(max_length=10_000)]] = Field(
-        default_factory=dict, max_length=50
-    )
+    data: dict[Id, FreeText] = Field(default_factory=dict, max_length=50)
     """Values the step records, e.g. ``{"risk_level": "high"}``."""
 
 
@@ -91,8 +89,8 @@ class Decide(_Command):
     outcome: Literal["upheld", "partially_upheld", "not_upheld"]
     basis: Text
     """The rule, law or platform policy the decision rests on."""
-    remedy: str | None = Field(default=None, max_length=10_000)
-    effective_at: AwareDatetime | None = None
+    remedy: FreeText | None = None
+    effective_at: Moment | None = None
     """When the decision takes effect (starts the §3.3.4 clock); ``at`` if omitted."""
 
 
@@ -100,7 +98,7 @@ class Execute(_Command):
     """Carry out the decision (guide §3.3.4)."""
 
     type: Literal["execute"] = "execute"
-    note: str | None = Field(default=None, max_length=10_000)
+    note: FreeText | None = None
 
 
 class FollowUp(_Command):
@@ -108,7 +106,7 @@ class FollowUp(_Command):
 
     type: Literal["follow_up"] = "follow_up"
     satisfied: bool
-    note: str | None = Field(default=None, max_length=10_000)
+    note: FreeText | None = None
 
 
 class Reject(_Command):

@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from complaintflow import _args
 from complaintflow._base import as_model, aware, utc
 from complaintflow._decide import Decider, notifications
 from complaintflow._intake import Intake, Policies
 from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
 from complaintflow._recalc import calendars_by_name, recalculate_store, replay
-from complaintflow._reducer import apply_event
+from complaintflow._reducer import apply_event, check_events
 from complaintflow._reports import Reports
 from complaintflow._sweep import Sweeper
 from complaintflow._time_rules import TimeRules
@@ -174,7 +175,7 @@ class Engine(Reports):
     def replay(self, events: Sequence[Event]) -> Complaint:
         """Rebuild a complaint by applying its events in order (each stretch
         on the calendar then in force, when this engine has known it)."""
-        complaint = replay(events, self._sla, self._calendars)
+        complaint = replay(check_events(events), self._sla, self._calendars)
         if complaint is None:
             raise InvalidInput.field("events", "no events to replay")
         return complaint
@@ -254,6 +255,7 @@ class Engine(Reports):
         notification to the handler. A complaint another writer changed
         meanwhile is left for the next sweep."""
         now = aware(now, "now") if now is not None else self.now()
+        limit = _args.positive_int(limit, "limit")
         self._expiry.check(self.calendar, now)
         return self._sweeper.run(now, limit, self.now())
 
@@ -274,6 +276,7 @@ class Engine(Reports):
     def deliver_pending(self, *, now: datetime | None = None, limit: int = 100) -> int:
         """Retry notifications still pending whose next attempt is due.
         Returns how many were delivered."""
+        now, limit = _args.optional_moment(now, "now"), _args.positive_int(limit, "limit")
         return self._outbox.deliver_due(now or self.now(), limit)
 
     # -- running -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any, Final, Literal
 
 from pydantic import AwareDatetime, Field
 
-from complaintflow._base import REDACTED, Id, LongText, Model, Text
+from complaintflow._base import REDACTED, Id, LongText, Model, Moment, Short, Text
 from complaintflow._sla_state import SlaState
 from complaintflow._status import OPEN_STATUSES, Status
 
@@ -46,8 +46,8 @@ class Party(Model):
     id: Id
     kind: Id = "person"
     """``person``, ``merchant``, ``platform``, ``service_provider``, ..."""
-    name: str | None = Field(default=None, max_length=500, repr=False)
-    contact: str | None = Field(default=None, max_length=500, repr=False)
+    name: Short | None = Field(default=None, repr=False)
+    contact: Short | None = Field(default=None, repr=False)
 
 
 class Actor(Model):
@@ -84,7 +84,7 @@ class NewComplaint(Model):
     respondent: Party | None = None
     evidence: tuple[Text, ...] = Field(default=(), max_length=1000)
     order_id: Id | None = None
-    received_at: AwareDatetime | None = None
+    received_at: Moment | None = None
     """When the platform received it; defaults to the engine's clock."""
     id: Id | None = None
     """The host's id for the complaint; a fresh one is made when omitted."""

@@ -90,8 +90,9 @@ def test_two_schemas_are_two_stores(pg_schema: str) -> None:
 
 
 @needs_pg
-def test_text_postgres_cannot_hold_is_a_store_error(pg_schema: str) -> None:
-    # PostgreSQL text and jsonb refuse NUL characters: the save fails whole
+def test_text_postgres_cannot_hold_is_refused_before_the_store(pg_schema: str) -> None:
+    # PostgreSQL text and jsonb refuse NUL characters: the models refuse
+    # them first, the same on every store (tests/stores/test_control_characters.py)
     import complaintflow as cf
 
     assert PG_DSN is not None
@@ -102,7 +103,7 @@ def test_text_postgres_cannot_hold_is_a_store_error(pg_schema: str) -> None:
             actor=cf.Actor.system(),
         )
         bad: dict[str, Any] = {"type": "note", "actor": cf.Actor.system(), "text": "a\x00b"}
-        with pytest.raises(StoreError):
+        with pytest.raises(cf.InvalidInput, match="U\\+0000"):
             engine.handle(c.id, bad)
         assert engine.get(c.id) == c
         assert len(engine.history(c.id)) == 1

@@ -2,14 +2,15 @@
 
 A rule file is data: it is parsed with :mod:`tomllib` and checked key by
 key; nothing in it is evaluated. Keywords are escaped before matching; a
-``pattern`` is compiled with :func:`re.compile` only after checking its
-length, and a malformed one is reported like any other mistake.
+``pattern`` is compiled only after checking its length and its shape
+(:mod:`complaintflow.rules._patterns`: no construct that backtracks
+catastrophically; ``re2`` when installed); a malformed or unsafe one is
+reported like any other mistake.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -17,10 +18,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-from complaintflow._rulefile import Checker, RuleFileError
+from complaintflow._rulefile import Checker, RuleFileError, parse_toml
 from complaintflow.hookspecs import hookimpl
 from complaintflow.models import Classification, Complaint
 from complaintflow.rules._model import Prediction, TextModel
+from complaintflow.rules._patterns import (
+    MAX_PATTERN_TEXT,
+    CompiledPattern,
+    compile_pattern,
+    unsafe_reason,
+)
 from complaintflow.rules._text import Term, compact, normalize
 
 __all__ = [
@@ -123,7 +130,7 @@ class Rule:
     any: tuple[Term, ...] = ()
     all: tuple[Term, ...] = ()
     none: tuple[Term, ...] = ()
-    pattern: re.Pattern[str] | None = None
+    pattern: CompiledPattern | None = None
     channel: frozenset[str] | None = None
     respondent_kind: frozenset[str] | None = None
     has_order: bool | None = None
@@ -181,7 +188,7 @@ class Rule:
                 return None
             why.append(repr(hit.text))
         if self.pattern is not None:
-            m = self.pattern.search(text)
+            m = self.pattern.search(text, 0, MAX_PATTERN_TEXT)
             if m is None:
                 return None
             why.append(f"pattern {m.group(0)!r}")
@@ -417,12 +424,7 @@ class RuleSet:
         cls, text: str, *, source: str = "<string>", categories: Iterable[str] | None = None
     ) -> RuleSet:
         """Like :meth:`load`, from TOML text; ``source`` names it in errors."""
-        checker = Checker(source)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            checker.add("", "", f"not valid TOML: {e}")
-            raise RuleFileError(checker.problems) from None
+        data = parse_toml(text, source)
         return cls.from_data(data, source=source, categories=categories)
 
     @classmethod
@@ -728,7 +730,7 @@ def _rules(ck: Checker, value: Any, known: frozenset[str]) -> list[Rule]:
     return out
 
 
-def _pattern(ck: Checker, table: str, value: Any) -> re.Pattern[str] | None:
+def _pattern(ck: Checker, table: str, value: Any) -> CompiledPattern | None:
     text = ck.string(table, "pattern", value)
     if text is None:
         return None
@@ -736,10 +738,15 @@ def _pattern(ck: Checker, table: str, value: Any) -> re.Pattern[str] | None:
         ck.add(table, "pattern", f"longer than {MAX_PATTERN} characters")
         return None
     try:
-        return re.compile(text)
-    except re.error as e:
+        re.compile(text)
+    except (re.error, RecursionError, OverflowError) as e:
         ck.add(table, "pattern", f"malformed regular expression: {e}")
         return None
+    unsafe = unsafe_reason(text)
+    if unsafe is not None:
+        ck.add(table, "pattern", f"unsafe regular expression: {unsafe}")
+        return None
+    return compile_pattern(text)
 
 
 def _enabled(ck: Checker, table: str, raw: dict[str, Any]) -> bool:

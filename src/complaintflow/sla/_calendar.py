@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeAlias, final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from complaintflow._base import aware
 from complaintflow.errors import CalendarRangeError, InvalidInput
 from complaintflow.sla._durations import Duration
 from complaintflow.sla._index import (
@@ -655,7 +656,7 @@ class BusinessCalendar:
             raise InvalidInput.field(field, "must be a datetime")
         if value.utcoffset() is None:
             raise InvalidInput.field(field, "must be timezone-aware")
-        return to_us(value)
+        return to_us(aware(value, field))  # in range: results never overflow
 
     def _check_duration(self, duration: object) -> Duration:
         if type(duration) is not Duration:
@@ -844,7 +845,10 @@ class BusinessCalendar:
                 if fast is not None:
                     return fast
             elif kind == "hours" and start.__class__ is datetime and start.utcoffset() is not None:
-                return (start.astimezone(UTC) + duration._measure).astimezone(self._tz)
+                try:
+                    return (start.astimezone(UTC) + duration._measure).astimezone(self._tz)
+                except OverflowError:
+                    pass  # the checked path below names the bad start
         result = self.deadline(start, duration, pauses)
         if result is None:
             raise InvalidInput.field(

@@ -307,7 +307,12 @@ def load_schedule(
         if suffix == ".ics":
             return parse_ics(raw, valid_from=valid_from, valid_until=valid_until, source=path.name)
         data = tomllib.loads(raw.decode()) if suffix == ".toml" else json.loads(raw)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+    except (
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+        json.JSONDecodeError,
+        RecursionError,
+    ) as exc:
         raise InvalidInput.field("source", f"{path.name}: not valid {suffix[1:]}: {exc}") from None
     except InvalidInput as exc:
         raise InvalidInput(f"{path.name}: {exc}", exc.errors) from None

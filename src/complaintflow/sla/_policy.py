@@ -9,7 +9,6 @@ and the key."""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -18,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, final
 
-from complaintflow._rulefile import Checker, RuleFileError
+from complaintflow._rulefile import Checker, RuleFileError, parse_toml
 from complaintflow._status import Status
 from complaintflow.commands import COMMAND_TYPES
 from complaintflow.errors import ComplaintFlowError, InvalidInput
@@ -400,11 +399,7 @@ def _pack_variants(
 def load_pack(text: str, file: str) -> PackInfo:
     """Read and check one pack's TOML."""
     ck = Checker(file)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        ck.add("", "", f"not valid TOML: {e}")
-        raise RuleFileError(ck.problems) from None
+    data = parse_toml(text, file)
     ck.keys("", data, _TOP)
     name, title, source, close = _pack_head(ck, data)
     calendar = _pack_calendar_spec(ck, data)

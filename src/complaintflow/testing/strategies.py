@@ -234,7 +234,9 @@ def commands(
     """Commands of every type with plausible payloads (no ``at``: the
     engine's clock decides)."""
     who = actors if actors is not None else st.sampled_from(list(_ACTORS.values()))
-    text = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+    # free text without control characters (the models refuse them)
+    printable = st.characters(exclude_categories=("Cc", "Cs"))
+    text = st.text(printable, min_size=1, max_size=40).filter(lambda s: s.strip() != "")
     return st.one_of(
         st.builds(Acknowledge, actor=who),
         st.builds(Classify, actor=who),
