@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 from complaintflow.errors import InvalidInput
 from complaintflow.models import Notification
@@ -325,3 +325,32 @@ def run_worker(
         report_every=report_every,
     )
     return worker.run(stop, once=once)
+
+
+class Running:
+    """The engine's running side: a worker loop, and closing its store."""
+
+    store: Any
+
+    def sweep(self, *, now: datetime | None = None, limit: int = 1000) -> list[Any]:
+        raise NotImplementedError  # pragma: no cover - the engine's
+
+    def deliver_pending(self, *, now: datetime | None = None, limit: int = 100) -> int:
+        raise NotImplementedError  # pragma: no cover - the engine's
+
+    def run_worker(self, **options: Any) -> WorkerHealth:
+        """Sweep deadlines and deliver notifications until stopped (SIGTERM,
+        SIGINT or ``stop``); the options are :func:`complaintflow.run_worker`'s."""
+        return run_worker(self, **options)
+
+    def close(self) -> None:
+        """Close the store (its connections); the engine is not used after."""
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

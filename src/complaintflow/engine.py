@@ -27,7 +27,7 @@ from complaintflow._reports import Reports
 from complaintflow._sweep import Sweeper
 from complaintflow._time_rules import TimeRules
 from complaintflow._timefmt import in_zone
-from complaintflow._worker import WorkerHealth, run_worker
+from complaintflow._worker import Running
 from complaintflow.commands import Command, parse_command
 from complaintflow.errors import InvalidInput, NotFound
 from complaintflow.models import Actor, Complaint, Event, NewComplaint, Notification
@@ -52,7 +52,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(Reports):
+class Engine(Reports, Running):
     """Runs the guide's complaint process.
 
     >>> import complaintflow as cf
@@ -278,25 +278,6 @@ class Engine(Reports):
         Returns how many were delivered."""
         now, limit = _args.optional_moment(now, "now"), _args.positive_int(limit, "limit")
         return self._outbox.deliver_due(now or self.now(), limit)
-
-    # -- running -------------------------------------------------------------------
-
-    def run_worker(self, **options: Any) -> WorkerHealth:
-        """Sweep deadlines and deliver notifications until stopped (SIGTERM,
-        SIGINT or ``stop``); the options are :func:`complaintflow.run_worker`'s."""
-        return run_worker(self, **options)
-
-    def close(self) -> None:
-        """Close the store (its connections); the engine is not used after."""
-        close = getattr(self.store, "close", None)
-        if callable(close):
-            close()
-
-    def __enter__(self) -> Engine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- internals ------------------------------------------------------------------
 
