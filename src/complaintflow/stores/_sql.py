@@ -257,36 +257,33 @@ def _versions_sql(ids: Sequence[str]) -> str:
     return f"SELECT id, version FROM complaints WHERE id IN {_in(ids)} ORDER BY id{{lock}}"
 
 
-def _find_sql(
-    complainant: str | None = None,
-    respondent: str | None = None,
-    open_only: bool = False,
-    status: Status | Iterable[Status] | None = None,
-    category: str | None = None,
-    handler: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[str, list[Any]]:
-    """The query of ``Store.find`` and its parameters."""
+_FIND_FILTERS: Final = frozenset(
+    {"complainant", "respondent", "open_only", "status", "category", "handler", "limit", "offset"}
+)
+
+
+def _find_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The query of ``Store.find`` for its keyword arguments ``filters``, and
+    its parameters."""
+    unknown = sorted(set(filters) - _FIND_FILTERS)
+    if unknown:
+        raise TypeError(f"find() got an unexpected keyword argument {unknown[0]!r}")
     clauses: list[str] = []
     params: list[Any] = []
-    for column, value in (
-        ("complainant", complainant),
-        ("respondent", respondent),
-        ("category", category),
-        ("handler", handler),
-        ("is_open", True if open_only else None),
-    ):
-        if value is not None:
+    for column in ("complainant", "respondent", "category", "handler"):
+        if filters.get(column) is not None:
             clauses.append(f"{column} = %s")
-            params.append(value)
-    statuses = status_filter(status)
+            params.append(filters[column])
+    if filters.get("open_only"):
+        clauses.append("is_open = %s")
+        params.append(True)
+    statuses = status_filter(filters.get("status"))
     if statuses is not None:
         clauses.append(f"status IN {_in(sorted(statuses))}")
         params.extend(sorted(statuses))
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     sql = f"SELECT {{doc}} FROM complaints{where} ORDER BY received_at, id LIMIT %s OFFSET %s"
-    return sql, [*params, limit, offset]
+    return sql, [*params, filters.get("limit", 100), filters.get("offset", 0)]
 
 
 _WINDOW: Final = "FROM complaints WHERE complainant = %s AND received_at > %s AND received_at <= %s"
@@ -620,7 +617,16 @@ class SQLStore:
         offset: int = 0,
     ) -> list[Complaint]:
         sql, params = _find_sql(
-            complainant, respondent, open_only, status, category, handler, limit, offset
+            {
+                "complainant": complainant,
+                "respondent": respondent,
+                "open_only": open_only,
+                "status": status,
+                "category": category,
+                "handler": handler,
+                "limit": limit,
+                "offset": offset,
+            }
         )
         return _docs(self._rows(sql, params))
 
