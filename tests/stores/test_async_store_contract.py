@@ -33,6 +33,7 @@ from store_helpers import (
 )
 
 from complaintflow.aio import AsyncPostgresStore, BlockingStore, ThreadedStore
+from complaintflow.errors import StoreError
 from complaintflow.stores import MemoryStore, PostgresStore, SQLiteStore, Store
 from complaintflow.testing import FakeClock, StoreContract
 
@@ -200,3 +201,24 @@ def test_the_async_store_writes_the_rows_the_blocking_one_writes(
         assert (written, keys) == _tables(other)
     finally:
         drop_schema(other)
+
+
+@needs_pg
+def test_the_async_store_migrates_a_version_2_schema_and_refuses_a_newer(
+    open_async_pg: StoreFactory, sync_pg: PostgresStore, pg_schema: str
+) -> None:
+    """A schema from before ``complaint_keys`` (version 2): the async store
+    adds the table and files the complaints already there, so the duplicate
+    screen finds them; a schema newer than the library is refused."""
+    clock = FakeClock(T0)
+    base, same_text, same_order = _submit_alike(sync_pg, clock)
+    conn = sync_pg.connection
+    conn.execute(b"DROP TABLE complaint_keys")
+    conn.execute(b"UPDATE schema_version SET version = 2")
+    aio = open_async_pg()
+    assert _on(aio.loop, aio.store.schema_version) == 3  # type: ignore[arg-type]
+    like = aio.find_like(sync_pg.load(base))  # type: ignore[arg-type]
+    assert [c.id for c in like] == [same_order, same_text]
+    conn.execute(b"UPDATE schema_version SET version = 99")
+    with pytest.raises(StoreError, match="newer than this complaintflow"):
+        open_async_pg()
