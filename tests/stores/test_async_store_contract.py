@@ -24,6 +24,7 @@ from store_helpers import (
     PG_SKIP,
     T0,
     StoreFactory,
+    command,
     complainant,
     drop_schema,
     engine_on,
@@ -222,3 +223,31 @@ def test_the_async_store_migrates_a_version_2_schema_and_refuses_a_newer(
     conn.execute(b"UPDATE schema_version SET version = 99")
     with pytest.raises(StoreError, match="newer than this complaintflow"):
         open_async_pg()
+
+
+@needs_pg
+def test_the_async_store_dead_letters_after_the_attempts(open_async_pg: StoreFactory) -> None:
+    store = open_async_pg()
+    clock = FakeClock(T0)
+    engine = engine_on(store, clock)
+    cid = engine.submit(new(1), actor=complainant(1)).id
+    engine.handle(cid, command("acknowledge", {}))  # notifies the complainant
+    (note,) = store.pending_notifications()
+    for attempt in range(3):
+        assert store.dead_letter(max_attempts=3) == []
+        store.mark_failed(note.id, error=f"down {attempt}", next_attempt_at=T0)
+    (gone,) = store.dead_letter(max_attempts=3)
+    assert (gone.id, gone.status, gone.attempts, gone.next_attempt_at) == (note.id, "dead", 3, None)
+    assert store.dead_notifications() == [gone]
+    assert store.pending_notifications() == []
+    assert store.claim_notifications(now=T0 + timedelta(days=1)) == []
+
+
+@needs_pg
+def test_find_refuses_a_filter_it_does_not_know(
+    open_async_pg: StoreFactory, sync_pg: PostgresStore
+) -> None:
+    with pytest.raises(TypeError, match="'owner'"):
+        open_async_pg().find(owner="u-1")
+    with pytest.raises(TypeError, match="'owner'"):
+        sync_pg.find(owner="u-1")  # type: ignore[call-arg]
