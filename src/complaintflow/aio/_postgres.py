@@ -14,65 +14,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
-from complaintflow._status import Status
-from complaintflow.errors import ConcurrencyError, InvalidInput, NotFound, StoreError
+from complaintflow.errors import ConcurrencyError, InvalidInput, StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import DEFAULT_LEASE, Save
-from complaintflow.stores._base import ParsedCache, dead, delivered, failed, status_filter
-from complaintflow.stores._postgres import MIGRATIONS, SCHEMA_VERSION
+from complaintflow.stores import _sql as sql
+from complaintflow.stores._base import ParsedCache, check_seqs, dead, delivered, failed
+from complaintflow.stores._postgres import _LOCK_KEY, POSTGRES
 
 if TYPE_CHECKING:
     from psycopg_pool import AsyncConnectionPool
 
 __all__ = ["AsyncPostgresStore"]
 
-_LOCK_KEY: Final = 0x0C0F_F10E
-"""The advisory lock that serializes migrations (the blocking store's key)."""
-
-_INSERT: Final = (
-    b"INSERT INTO complaints VALUES (%(id)s, %(version)s, %(status)s, %(is_open)s, "
-    b"%(complainant)s, %(respondent)s, %(category)s, %(handler)s, %(received_at)s, "
-    b"%(next_check)s, %(doc)s::jsonb)"
-)
-_UPDATE: Final = (
-    b"UPDATE complaints SET version = %(version)s, status = %(status)s, "
-    b"is_open = %(is_open)s, category = %(category)s, handler = %(handler)s, "
-    b"next_check = %(next_check)s, doc = %(doc)s::jsonb "
-    b"WHERE id = %(id)s AND version = %(expected)s"
-)
-_CLAIM: Final = (
-    b"WITH claimed AS ("
-    b" SELECT n FROM notifications WHERE status = 'pending'"
-    b" AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)"
-    b" ORDER BY n LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
-    b" UPDATE notifications t SET next_attempt_at = %(until)s,"
-    b" doc = jsonb_set(t.doc, '{next_attempt_at}', to_jsonb(%(iso)s::text))"
-    b" FROM claimed WHERE t.n = claimed.n RETURNING t.n, t.doc::text"
-)
-
-
-def _check_seqs(expected_version: int, events: Sequence[Event]) -> None:
-    for i, event in enumerate(events, start=expected_version + 1):
-        if event.seq != i:
-            raise ConcurrencyError(f"event seq {event.seq} does not follow {i - 1}")
-
-
-def _params(c: Complaint) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "version": c.version,
-        "status": c.status.value,
-        "is_open": c.is_open,
-        "complainant": c.complainant.id,
-        "respondent": None if c.respondent is None else c.respondent.id,
-        "category": c.category,
-        "handler": c.handler,
-        "received_at": c.received_at,
-        "next_check": None if c.sla is None else c.sla.next_check,
-        "doc": c.model_dump_json(),
-    }
+_q = POSTGRES.q
+_t = POSTGRES.t
 
 
 def _modules() -> tuple[Any, Any]:
@@ -172,33 +129,33 @@ class AsyncPostgresStore:
         return self._pool
 
     async def _migrate(self) -> None:
+        """Create or migrate the schema as the blocking store does, under its
+        advisory lock."""
         async with self._tx() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             ident = self._pg.sql.Identifier(self.schema)
             await conn.execute(self._pg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
             await conn.execute(self._pg.sql.SQL("SET LOCAL search_path TO {}").format(ident))
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)"
-            )
-            row = await (await conn.execute("SELECT version FROM schema_version")).fetchone()
+            await conn.execute(_q(sql._SCHEMA_TABLE))
+            row = await (await conn.execute(_q(sql._SCHEMA_READ))).fetchone()
             if row is None:
-                await conn.execute("INSERT INTO schema_version VALUES (0)")
+                await conn.execute(_q(sql._SCHEMA_START))
             current = 0 if row is None else int(row[0])
-            if current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"schema {self.schema!r} has version {current}, newer than this "
-                    f"complaintflow writes ({SCHEMA_VERSION}): upgrade complaintflow"
-                )
-            for version in range(current, SCHEMA_VERSION):
-                for statement in MIGRATIONS[version]:
-                    await conn.execute(statement.encode())
-            if current != SCHEMA_VERSION:
-                await conn.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION,))
+            if current > sql.SCHEMA_VERSION:
+                raise sql._too_new(f"schema {self.schema!r}", current)
+            for statements in POSTGRES.migrations[current:]:
+                for statement in statements:
+                    await conn.execute(_q(statement))
+            if 0 < current < sql._KEYS_SINCE:
+                for c in sql._docs(await (await conn.execute(_q(sql._ALL_DOCS))).fetchall()):
+                    await self._insert_keys(conn, c)
+            if current != sql.SCHEMA_VERSION:
+                await conn.execute(_q(sql._SCHEMA_SET), (sql.SCHEMA_VERSION,))
 
     @property
     async def schema_version(self) -> int:
         """The schema version of the open database (await it)."""
-        return int((await self._rows("SELECT version FROM schema_version"))[0][0])
+        return int((await self._rows(sql._SCHEMA_READ))[0][0])
 
     # -- transactions ---------------------------------------------------------------
 
@@ -214,10 +171,11 @@ class AsyncPostgresStore:
         except self._pg.Error as e:
             raise StoreError(f"PostgreSQL store: {e}") from e
 
-    async def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+    async def _rows(self, template: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of the query ``template`` (rendered by the dialect)."""
         try:
             async with self._pool.connection() as conn:
-                cur = await conn.execute(sql.encode(), params)
+                cur = await conn.execute(_q(template), params)
                 return list(await cur.fetchall())
         except self._pg.Error as e:
             raise StoreError(f"PostgreSQL store: {e}") from e
@@ -225,25 +183,20 @@ class AsyncPostgresStore:
     # -- complaints -------------------------------------------------------------------
 
     async def load(self, complaint_id: str) -> Complaint | None:
-        rows = await self._rows(
-            "SELECT version, doc::text FROM complaints WHERE id = %s", (complaint_id,)
-        )
+        rows = await self._rows(sql._LOAD, (complaint_id,))
         if not rows:
             return None
         version, doc = rows[0]
         return self._cache.parse(complaint_id, version, doc)
 
-    async def save(
-        self,
-        complaint: Complaint,
-        *,
-        expected_version: int,
-        events: Sequence[Event],
-        notifications: Sequence[Notification] = (),
-    ) -> None:
-        _check_seqs(expected_version, events)
+    async def save(self, complaint: Complaint, **parts: Any) -> None:
+        """As :meth:`Store.save <complaintflow.stores.Store.save>`: the
+        keyword arguments ``expected_version``, ``events`` and
+        ``notifications`` (none by default)."""
+        s = Save(complaint, **parts)
+        check_seqs(s.expected_version, s.events)
         async with self._tx() as conn:
-            await self._write(conn, complaint, expected_version, events, notifications)
+            await self._write(conn, s)
         self._cache.put(complaint)
 
     async def save_many(self, saves: Sequence[Save]) -> list[bool]:
@@ -253,158 +206,129 @@ class AsyncPostgresStore:
         ok: list[bool] = []
         for s in saves:
             try:
-                _check_seqs(s.expected_version, s.events)
+                check_seqs(s.expected_version, s.events)
                 ok.append(True)
             except ConcurrencyError:
                 ok.append(False)
+        ids = sorted({s.complaint.id for s in saves})
         async with self._tx() as conn:
-            cur = await conn.execute(
-                b"SELECT id, version FROM complaints WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                ([s.complaint.id for s in saves],),
-            )
-            found = dict(await cur.fetchall())
+            found: dict[str, int] = {}
+            if ids:
+                cur = await conn.execute(_q(sql._versions_sql(ids)), ids)
+                found = dict(await cur.fetchall())
             seen: set[str] = set()
             for i, s in enumerate(saves):
                 cid = s.complaint.id
                 if found.get(cid, 0) != s.expected_version or cid in seen:
                     ok[i] = False
                 seen.add(cid)
-                if not ok[i]:
-                    continue
-                try:
-                    async with conn.transaction():
-                        await self._write(
-                            conn, s.complaint, s.expected_version, s.events, s.notifications
-                        )
-                except (ConcurrencyError, self._pg.errors.UniqueViolation):
-                    ok[i] = False
+                if ok[i]:
+                    ok[i] = await self._write_saved(conn, s)
         for s, yes in zip(saves, ok, strict=True):
             if yes:
                 self._cache.put(s.complaint)
         return ok
 
-    async def _write(
-        self,
-        conn: Any,
-        complaint: Complaint,
-        expected: int,
-        events: Sequence[Event],
-        notes: Sequence[Notification],
-    ) -> None:
-        row = _params(complaint)
+    async def _write_saved(self, conn: Any, s: Save) -> bool:
+        """Write one save of :meth:`save_many` under a savepoint; ``False``
+        when it conflicts."""
+        try:
+            async with conn.transaction():
+                await self._write(conn, s)
+        except (ConcurrencyError, self._pg.errors.UniqueViolation):
+            return False
+        return True
+
+    async def _write(self, conn: Any, s: Save) -> None:
+        """The complaint's row (its index columns and, when new, its match
+        keys), its events and its notifications, as the blocking store
+        writes them."""
+        complaint, expected = s.complaint, s.expected_version
+        row = sql._row(POSTGRES, complaint)
         if expected == 0:
-            cur = await conn.execute(_INSERT + b" ON CONFLICT (id) DO NOTHING", row)
+            cur = await conn.execute(_q(sql._INSERT + " ON CONFLICT (id) DO NOTHING"), row)
         else:
-            cur = await conn.execute(_UPDATE, {**row, "expected": expected})
+            cur = await conn.execute(_q(sql._UPDATE), {**row, "expected": expected})
         if cur.rowcount != 1:
-            cur = await conn.execute(b"SELECT version FROM complaints WHERE id = %s", (row["id"],))
-            found = await cur.fetchone()
-            version = 0 if found is None else found[0]
-            raise ConcurrencyError(
-                f"complaint {row['id']!r} is at version {version}, not {expected}: "
-                "reload and try again"
-            )
-        if events:
-            await conn.cursor().executemany(
-                b"INSERT INTO events VALUES (%s, %s, %s::jsonb)",
-                [(e.complaint_id, e.seq, e.model_dump_json()) for e in events],
-            )
-        if notes:
-            await conn.cursor().executemany(
-                b"INSERT INTO notifications (id, complaint_id, status, next_attempt_at, doc) "
-                b"VALUES (%s, %s, %s, %s, %s::jsonb)",
-                [
-                    (n.id, n.complaint_id, n.status, n.next_attempt_at, n.model_dump_json())
-                    for n in notes
-                ],
-            )
+            found = await (await conn.execute(_q(sql._VERSION_OF), (complaint.id,))).fetchone()
+            raise sql._conflict(complaint.id, found, expected)
+        if expected == 0:
+            await self._insert_keys(conn, complaint)
+        await self._insert(conn, "events", sql._EVENT_COLUMNS, sql._event_rows(s.events))
+        rows = sql._notification_rows(POSTGRES, s.notifications)
+        await self._insert(conn, "notifications", sql._NOTIFICATION_COLUMNS, rows)
+
+    @staticmethod
+    async def _insert_keys(conn: Any, c: Complaint) -> None:
+        await conn.cursor().executemany(_q(sql._KEYS), sql._key_rows(c))
+
+    @staticmethod
+    async def _insert(conn: Any, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            await conn.cursor().executemany(_q(sql._insert(table, columns, len(rows[0]))), rows)
 
     async def events(self, complaint_id: str) -> list[Event]:
-        rows = await self._rows(
-            "SELECT doc::text FROM events WHERE complaint_id = %s ORDER BY seq", (complaint_id,)
-        )
+        rows = await self._rows(sql._EVENTS, (complaint_id,))
         return [Event.model_validate_json(r[0]) for r in rows]
 
     async def due(self, before: datetime, *, limit: int = 1000) -> list[Complaint]:
         async with self._tx() as conn:
-            cur = await conn.execute(
-                b"SELECT doc::text FROM complaints WHERE next_check <= %s "
-                b"ORDER BY next_check LIMIT %s FOR UPDATE SKIP LOCKED",
-                (before, limit),
-            )
-            rows = await cur.fetchall()
-        return [Complaint.model_validate_json(r[0]) for r in rows]
+            rows = await (await conn.execute(_q(sql._DUE), (_t(before), limit))).fetchall()
+        return sql._docs(rows)
 
-    async def find(
-        self,
-        *,
-        complainant: str | None = None,
-        respondent: str | None = None,
-        open_only: bool = False,
-        status: Status | Iterable[Status] | None = None,
-        category: str | None = None,
-        handler: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+    async def find(self, **filters: Any) -> list[Complaint]:
+        """As :meth:`Store.find <complaintflow.stores.Store.find>`."""
+        return sql._docs(await self._rows(*sql._find_sql(filters)))
+
+    # -- the screens' look-ups ----------------------------------------------------------
+
+    async def count_from(self, complainant: str, *, since: datetime, until: datetime) -> int:
+        """As :meth:`Store.count_from <complaintflow.stores.Store.count_from>`."""
+        rows = await self._rows(sql._COUNT, sql._window(POSTGRES, complainant, since, until))
+        return int(rows[0][0])
+
+    async def recent_from(
+        self, complainant: str, *, since: datetime, until: datetime, limit: int = 100
     ) -> list[Complaint]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (
-            ("complainant", complainant),
-            ("respondent", respondent),
-            ("category", category),
-            ("handler", handler),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        if open_only:
-            clauses.append("is_open")
-        statuses = status_filter(status)
-        if statuses is not None:
-            clauses.append("status = ANY(%s)")
-            params.append(sorted(statuses))
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        rows = await self._rows(
-            f"SELECT doc::text FROM complaints{where} ORDER BY received_at, id LIMIT %s OFFSET %s",
-            [*params, limit, offset],
+        """As :meth:`Store.recent_from <complaintflow.stores.Store.recent_from>`."""
+        params = sql._window(POSTGRES, complainant, since, until)
+        return await self._complaints(reversed(await self._rows(sql._RECENT, [*params, limit])))
+
+    async def find_like(
+        self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
+    ) -> list[Complaint]:
+        """As :meth:`Store.find_like <complaintflow.stores.Store.find_like>`."""
+        return await self._complaints(
+            await self._rows(*sql._like_sql(complaint, same_order, limit))
         )
-        return [Complaint.model_validate_json(r[0]) for r in rows]
+
+    async def _complaints(self, found: Iterable[Sequence[Any]]) -> list[Complaint]:
+        ids, got = sql._cached(self._cache, found)
+        template, missing = sql._missing_sql(got)
+        rows = await self._rows(template, missing) if missing else []
+        return sql._in_order(self._cache, ids, got, rows)
 
     # -- the outbox ---------------------------------------------------------------------
 
     async def notifications(self, complaint_id: str | None = None) -> list[Notification]:
         """Every notification (of one complaint), delivered or not."""
-        if complaint_id is None:
-            rows = await self._rows("SELECT doc::text FROM notifications ORDER BY n")
-        else:
-            rows = await self._rows(
-                "SELECT doc::text FROM notifications WHERE complaint_id = %s ORDER BY n",
-                (complaint_id,),
-            )
-        return [Notification.model_validate_json(r[0]) for r in rows]
+        return sql._notes(await self._rows(*sql._notifications_sql(complaint_id)))
 
     async def pending_notifications(
         self, *, now: datetime | None = None, limit: int = 100
     ) -> list[Notification]:
-        rows = await self._rows(
-            "SELECT doc::text FROM notifications WHERE status = 'pending' "
-            "AND (%(now)s::timestamptz IS NULL OR next_attempt_at IS NULL "
-            "OR next_attempt_at <= %(now)s) ORDER BY n LIMIT %(limit)s",
-            {"now": now, "limit": limit},
-        )
-        return [Notification.model_validate_json(r[0]) for r in rows]
+        return sql._notes(await self._rows(*sql._pending_sql(POSTGRES, now, limit)))
 
     async def claim_notifications(
         self, *, now: datetime, limit: int = 100, lease: timedelta = DEFAULT_LEASE
     ) -> list[Notification]:
         until = now.astimezone(UTC) + lease
         async with self._tx() as conn:
-            cur = await conn.execute(
-                _CLAIM, {"now": now, "limit": limit, "until": until, "iso": until.isoformat()}
-            )
-            rows = await cur.fetchall()
-        return [Notification.model_validate_json(doc) for _, doc in sorted(rows)]
+            docs = await (await conn.execute(_q(sql._CLAIM), (_t(now), limit))).fetchall()
+            out = sql._leased(docs, until)
+            if out:
+                await conn.cursor().executemany(_q(sql._LEASE), sql._lease_rows(POSTGRES, out))
+        return out
 
     async def mark_delivered(self, notification_id: str, *, at: datetime) -> bool:
         async with self._tx() as conn:
@@ -424,41 +348,22 @@ class AsyncPostgresStore:
     async def dead_letter(self, *, max_attempts: int, limit: int = 100) -> list[Notification]:
         """Mark pending notifications with ``max_attempts`` failed attempts or
         more ``dead`` (rows another worker holds are skipped); returns them."""
-        out: list[Notification] = []
         async with self._tx() as conn:
-            cur = await conn.execute(
-                b"SELECT doc::text FROM notifications WHERE status = 'pending'"
-                b" AND (doc->>'attempts')::int >= %s ORDER BY n LIMIT %s FOR UPDATE SKIP LOCKED",
-                (max_attempts, limit),
-            )
-            for (doc,) in await cur.fetchall():
-                n = dead(Notification.model_validate_json(doc))
+            rows = await (await conn.execute(_q(sql._DEAD_DUE), (max_attempts, limit))).fetchall()
+            out = [dead(n) for n in sql._notes(rows)]
+            for n in out:
                 await self._update_notification(conn, n)
-                out.append(n)
         return out
 
     async def dead_notifications(self, *, limit: int = 100) -> list[Notification]:
         """Dead-lettered notifications, oldest first."""
-        rows = await self._rows(
-            "SELECT doc::text FROM notifications WHERE status = 'dead' ORDER BY n LIMIT %s",
-            (limit,),
-        )
-        return [Notification.model_validate_json(r[0]) for r in rows]
+        return sql._notes(await self._rows(sql._DEAD, (limit,)))
 
     @staticmethod
     async def _get(conn: Any, notification_id: str) -> Notification:
-        cur = await conn.execute(
-            b"SELECT doc::text FROM notifications WHERE id = %s FOR UPDATE", (notification_id,)
-        )
-        row = await cur.fetchone()
-        if row is None:
-            raise NotFound(f"no notification {notification_id!r}")
-        return Notification.model_validate_json(row[0])
+        cur = await conn.execute(_q(sql._NOTIFICATION), (notification_id,))
+        return sql._notification_of(notification_id, await cur.fetchone())
 
     @staticmethod
     async def _update_notification(conn: Any, n: Notification) -> None:
-        await conn.execute(
-            b"UPDATE notifications SET status = %s, next_attempt_at = %s, doc = %s::jsonb "
-            b"WHERE id = %s",
-            (n.status, n.next_attempt_at, n.model_dump_json(), n.id),
-        )
+        await conn.execute(_q(sql._NOTIFICATION_UPDATE), sql._notification_update(POSTGRES, n))

@@ -108,6 +108,35 @@ class AsyncStore(Protocol):
         """As :meth:`Store.find <complaintflow.stores.Store.find>`."""
         ...
 
+    async def notifications(self, complaint_id: str | None = None) -> list[Notification]:
+        """As :meth:`Store.notifications <complaintflow.stores.Store.notifications>`."""
+        ...
+
+    async def count_from(self, complainant: str, *, since: datetime, until: datetime) -> int:
+        """As :meth:`Store.count_from <complaintflow.stores.Store.count_from>`."""
+        ...
+
+    async def recent_from(
+        self, complainant: str, *, since: datetime, until: datetime, limit: int = 100
+    ) -> list[Complaint]:
+        """As :meth:`Store.recent_from <complaintflow.stores.Store.recent_from>`."""
+        ...
+
+    async def find_like(
+        self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
+    ) -> list[Complaint]:
+        """As :meth:`Store.find_like <complaintflow.stores.Store.find_like>`."""
+        ...
+
+    async def dead_letter(self, *, max_attempts: int, limit: int = 100) -> list[Notification]:
+        """Mark pending notifications with ``max_attempts`` failed attempts or
+        more ``dead``, oldest first, up to ``limit``; returns them."""
+        ...
+
+    async def dead_notifications(self, *, limit: int = 100) -> list[Notification]:
+        """Dead-lettered notifications, oldest first."""
+        ...
+
     async def close(self) -> None:
         """Release the store's connections."""
         ...
@@ -184,8 +213,22 @@ class ThreadedStore:
         return await asyncio.to_thread(lambda: self.store.find(**filters))
 
     async def notifications(self, complaint_id: str | None = None) -> list[Notification]:
-        """Every notification (of one complaint), when the store lists them."""
-        return await asyncio.to_thread(self._optional("notifications"), complaint_id)
+        """Every notification (of one complaint), delivered or not."""
+        return await asyncio.to_thread(self.store.notifications, complaint_id)
+
+    async def count_from(self, complainant: str, *, since: datetime, until: datetime) -> int:
+        """As :meth:`Store.count_from <complaintflow.stores.Store.count_from>`."""
+        return await asyncio.to_thread(
+            lambda: self.store.count_from(complainant, since=since, until=until)
+        )
+
+    async def recent_from(self, complainant: str, **window: Any) -> list[Complaint]:
+        """As :meth:`Store.recent_from <complaintflow.stores.Store.recent_from>`."""
+        return await asyncio.to_thread(lambda: self.store.recent_from(complainant, **window))
+
+    async def find_like(self, complaint: Complaint, **options: Any) -> list[Complaint]:
+        """As :meth:`Store.find_like <complaintflow.stores.Store.find_like>`."""
+        return await asyncio.to_thread(lambda: self.store.find_like(complaint, **options))
 
     async def dead_letter(self, *, max_attempts: int, limit: int = 100) -> list[Notification]:
         """Dead-letter as the blocking store does (see the worker)."""
@@ -198,9 +241,7 @@ class ThreadedStore:
         return await asyncio.to_thread(lambda: fn(limit=limit))
 
     async def close(self) -> None:
-        close = getattr(self.store, "close", None)
-        if callable(close):
-            await asyncio.to_thread(close)
+        await asyncio.to_thread(self.store.close)
 
     def _optional(self, name: str) -> Any:
         fn = getattr(self.store, name, None)
@@ -299,26 +340,32 @@ class BlockingStore:
         return self._run(self.store.find(**filters))
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:
-        """Every notification (of one complaint), when the store lists them."""
-        return self._run(self._optional("notifications")(complaint_id))
+        """Every notification (of one complaint), delivered or not."""
+        return self._run(self.store.notifications(complaint_id))
+
+    def count_from(self, complainant: str, *, since: datetime, until: datetime) -> int:
+        """As :meth:`Store.count_from <complaintflow.stores.Store.count_from>`."""
+        return self._run(self.store.count_from(complainant, since=since, until=until))
+
+    def recent_from(self, complainant: str, **window: Any) -> list[Complaint]:
+        """As :meth:`Store.recent_from <complaintflow.stores.Store.recent_from>`."""
+        return self._run(self.store.recent_from(complainant, **window))
+
+    def find_like(self, complaint: Complaint, **options: Any) -> list[Complaint]:
+        """As :meth:`Store.find_like <complaintflow.stores.Store.find_like>`."""
+        return self._run(self.store.find_like(complaint, **options))
 
     def dead_letter(self, *, max_attempts: int, limit: int = 100) -> list[Notification]:
         """Dead-letter as the async store does (see the worker)."""
-        return self._run(self._optional("dead_letter")(max_attempts=max_attempts, limit=limit))
+        return self._run(self.store.dead_letter(max_attempts=max_attempts, limit=limit))
 
     def dead_notifications(self, *, limit: int = 100) -> list[Notification]:
         """Dead-lettered notifications, oldest first."""
-        return self._run(self._optional("dead_notifications")(limit=limit))
+        return self._run(self.store.dead_notifications(limit=limit))
 
     def close(self) -> None:
         """Close the async store."""
         self._run(self.store.close())
-
-    def _optional(self, name: str) -> Any:
-        fn = getattr(self.store, name, None)
-        if not callable(fn):
-            raise StoreError(f"{type(self.store).__name__} has no {name}()")
-        return fn
 
 
 async def _coro(awaitable: Awaitable[T]) -> T:

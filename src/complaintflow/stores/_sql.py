@@ -42,6 +42,8 @@ from complaintflow.stores._base import (
 from complaintflow.stores._index import index_row, match_keys, order_key
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore"]
+# the queries below are shared with complaintflow.aio's PostgreSQL store, which
+# runs them (awaited) on the same schema
 
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # 1: complaints, the audit trail, the outbox
@@ -125,6 +127,29 @@ _UPDATE: Final = (
 )
 _PENDING: Final = "SELECT {doc} FROM notifications WHERE status = 'pending'"
 _DUE_BY: Final = " AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
+_VERSION_OF: Final = "SELECT version FROM complaints WHERE id = %s"
+_LOAD: Final = "SELECT version, {doc} FROM complaints WHERE id = %s"
+_EVENTS: Final = "SELECT {doc} FROM events WHERE complaint_id = %s ORDER BY seq"
+_DUE: Final = (
+    "SELECT {doc} FROM complaints WHERE next_check IS NOT NULL AND next_check <= %s "
+    "ORDER BY next_check LIMIT %s{skip}"
+)
+_KEYS: Final = "INSERT INTO complaint_keys (complainant, key, complaint_id) VALUES (%s, %s, %s)"
+_CLAIM: Final = _PENDING + _DUE_BY + " ORDER BY n LIMIT %s{skip}"
+_LEASE: Final = "UPDATE notifications SET next_attempt_at = %s, doc = %s{json} WHERE id = %s"
+_DEAD_DUE: Final = _PENDING + " AND {attempts} >= %s ORDER BY n LIMIT %s{skip}"
+_DEAD: Final = "SELECT {doc} FROM notifications WHERE status = 'dead' ORDER BY n LIMIT %s"
+_NOTIFICATION: Final = "SELECT {doc} FROM notifications WHERE id = %s{lock}"
+_NOTIFICATION_UPDATE: Final = (
+    "UPDATE notifications SET status = %s, next_attempt_at = %s, doc = %s{json} WHERE id = %s"
+)
+_SCHEMA_TABLE: Final = "CREATE TABLE IF NOT EXISTS schema_version (version {int} NOT NULL)"
+_SCHEMA_READ: Final = "SELECT version FROM schema_version"
+_SCHEMA_START: Final = "INSERT INTO schema_version VALUES (0)"
+_SCHEMA_SET: Final = "UPDATE schema_version SET version = %s"
+_ALL_DOCS: Final = "SELECT {doc} FROM complaints"
+_EVENT_COLUMNS: Final = "complaint_id, seq, doc"
+_NOTIFICATION_COLUMNS: Final = "id, complaint_id, status, next_attempt_at, doc"
 
 
 @dataclass(frozen=True)
@@ -173,6 +198,178 @@ def _in(values: Sequence[Any]) -> str:
 
 def _docs(rows: Iterable[Sequence[Any]]) -> list[Complaint]:
     return [Complaint.model_validate_json(r[0]) for r in rows]
+
+
+def _notes(rows: Iterable[Sequence[Any]]) -> list[Notification]:
+    return [Notification.model_validate_json(r[0]) for r in rows]
+
+
+# -- what the blocking and the async SQL stores both run ---------------------------------
+
+
+def _row(dialect: Dialect, c: Complaint) -> dict[str, Any]:
+    """The parameters of :data:`_INSERT` and :data:`_UPDATE` for ``c``."""
+    row = index_row(c)._asdict()
+    row["received_at"] = dialect.t(row["received_at"])
+    row["next_check"] = dialect.t(row["next_check"])
+    row["doc"] = c.model_dump_json()
+    return row
+
+
+def _key_rows(c: Complaint) -> list[tuple[str, str, str]]:
+    """The rows of :data:`_KEYS` filing ``c`` for ``find_like``."""
+    return [(c.complainant.id, key, c.id) for key in match_keys(c)]
+
+
+def _event_rows(events: Sequence[Event]) -> list[tuple[Any, ...]]:
+    return [(e.complaint_id, e.seq, e.model_dump_json()) for e in events]
+
+
+def _notification_rows(dialect: Dialect, notes: Sequence[Notification]) -> list[tuple[Any, ...]]:
+    t = dialect.t
+    return [
+        (n.id, n.complaint_id, n.status, t(n.next_attempt_at), n.model_dump_json()) for n in notes
+    ]
+
+
+def _insert(table: str, columns: str, width: int) -> str:
+    """``INSERT`` of ``width`` values (JSON last) into ``table``."""
+    marks = ", ".join(["%s"] * (width - 1))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks}, %s{{json}})"
+
+
+def _conflict(cid: str, found: Sequence[Any] | None, expected: int) -> ConcurrencyError:
+    """The error of a save whose complaint is at ``found`` (a version row)."""
+    version = 0 if found is None else found[0]
+    return ConcurrencyError(
+        f"complaint {cid!r} is at version {version}, not {expected}: reload and try again"
+    )
+
+
+def _too_new(what: str, current: int) -> StoreError:
+    return StoreError(
+        f"{what} has schema version {current}, newer than this "
+        f"complaintflow writes ({SCHEMA_VERSION}): upgrade complaintflow"
+    )
+
+
+def _versions_sql(ids: Sequence[str]) -> str:
+    return f"SELECT id, version FROM complaints WHERE id IN {_in(ids)} ORDER BY id{{lock}}"
+
+
+_FIND_FILTERS: Final = frozenset(
+    {"complainant", "respondent", "open_only", "status", "category", "handler", "limit", "offset"}
+)
+
+
+def _find_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The query of ``Store.find`` for its keyword arguments ``filters``, and
+    its parameters."""
+    unknown = sorted(set(filters) - _FIND_FILTERS)
+    if unknown:
+        raise TypeError(f"find() got an unexpected keyword argument {unknown[0]!r}")
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column in ("complainant", "respondent", "category", "handler"):
+        if filters.get(column) is not None:
+            clauses.append(f"{column} = %s")
+            params.append(filters[column])
+    if filters.get("open_only"):
+        clauses.append("is_open = %s")
+        params.append(True)
+    statuses = status_filter(filters.get("status"))
+    if statuses is not None:
+        clauses.append(f"status IN {_in(sorted(statuses))}")
+        params.extend(sorted(statuses))
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    sql = f"SELECT {{doc}} FROM complaints{where} ORDER BY received_at, id LIMIT %s OFFSET %s"
+    return sql, [*params, filters.get("limit", 100), filters.get("offset", 0)]
+
+
+_WINDOW: Final = "FROM complaints WHERE complainant = %s AND received_at > %s AND received_at <= %s"
+_COUNT: Final = "SELECT count(*) " + _WINDOW
+_RECENT: Final = "SELECT id, version " + _WINDOW + " ORDER BY received_at DESC, id DESC LIMIT %s"
+
+
+def _window(dialect: Dialect, complainant: str, since: datetime, until: datetime) -> list[Any]:
+    """The parameters of :data:`_COUNT` (and the first of :data:`_RECENT`)."""
+    return [complainant, dialect.t(since), dialect.t(until)]
+
+
+def _like_sql(complaint: Complaint, same_order: bool, limit: int) -> tuple[str, list[Any]]:
+    """The query of ``Store.find_like`` (``(id, version)`` rows) and its
+    parameters."""
+    keys = list(match_keys(complaint, order=same_order))
+    order = "" if not same_order or complaint.order_id is None else order_key(complaint.order_id)
+    params: list[Any] = [order, complaint.complainant.id, *keys, True, complaint.id]
+    sql = (
+        "SELECT id, version FROM complaints JOIN ("
+        " SELECT complaint_id, sum(CASE WHEN key = %s THEN 1000 ELSE 1 END) AS score"
+        f" FROM complaint_keys WHERE complainant = %s AND key IN {_in(keys)}"
+        " GROUP BY complaint_id) k ON k.complaint_id = complaints.id"
+        " WHERE is_open = %s AND id <> %s"
+    )
+    if complaint.respondent is not None:
+        sql += " AND (respondent = %s OR respondent IS NULL)"
+        params.append(complaint.respondent.id)
+    return sql + " ORDER BY k.score DESC, received_at, id LIMIT %s", [*params, limit]
+
+
+def _cached(
+    cache: ParsedCache, found: Iterable[Sequence[Any]]
+) -> tuple[list[str], dict[str, Complaint | None]]:
+    """The ids of ``(id, version)`` rows in order, and each one's cached
+    complaint (``None`` when it must be read: see :func:`_missing_sql`)."""
+    pairs = [(cid, version) for cid, version in found]
+    return [cid for cid, _ in pairs], {cid: cache.get(cid, v) for cid, v in pairs}
+
+
+def _missing_sql(got: dict[str, Complaint | None]) -> tuple[str, list[str]]:
+    missing = [cid for cid, c in got.items() if c is None]
+    return f"SELECT id, version, {{doc}} FROM complaints WHERE id IN {_in(missing)}", missing
+
+
+def _in_order(
+    cache: ParsedCache, ids: list[str], got: dict[str, Complaint | None], rows: Iterable[Any]
+) -> list[Complaint]:
+    """The complaints of ``ids``: ``got``, completed by the ``rows`` of
+    :func:`_missing_sql`."""
+    for cid, version, doc in rows:
+        got[cid] = cache.parse(cid, version, doc)
+    return [c for c in (got[cid] for cid in ids) if c is not None]
+
+
+def _notifications_sql(complaint_id: str | None) -> tuple[str, tuple[Any, ...]]:
+    if complaint_id is None:
+        return "SELECT {doc} FROM notifications ORDER BY n", ()
+    return "SELECT {doc} FROM notifications WHERE complaint_id = %s ORDER BY n", (complaint_id,)
+
+
+def _pending_sql(dialect: Dialect, now: datetime | None, limit: int) -> tuple[str, tuple[Any, ...]]:
+    if now is None:
+        return _PENDING + " ORDER BY n LIMIT %s", (limit,)
+    return _PENDING + _DUE_BY + " ORDER BY n LIMIT %s", (dialect.t(now), limit)
+
+
+def _leased(docs: Iterable[Sequence[Any]], until: datetime) -> list[Notification]:
+    """Claimed notifications (rows of :data:`_CLAIM`), leased ``until``."""
+    return [n.model_copy(update={"next_attempt_at": until}) for n in _notes(docs)]
+
+
+def _lease_rows(dialect: Dialect, out: Sequence[Notification]) -> list[tuple[Any, ...]]:
+    """The rows of :data:`_LEASE` for notifications claimed by :func:`_leased`."""
+    return [(dialect.t(n.next_attempt_at), n.model_dump_json(), n.id) for n in out]
+
+
+def _notification_update(dialect: Dialect, n: Notification) -> tuple[Any, ...]:
+    """The parameters of :data:`_NOTIFICATION_UPDATE` for ``n``."""
+    return (n.status, dialect.t(n.next_attempt_at), n.model_dump_json(), n.id)
+
+
+def _notification_of(notification_id: str, row: Sequence[Any] | None) -> Notification:
+    if row is None:
+        raise NotFound(f"no notification {notification_id!r}")
+    return Notification.model_validate_json(row[0])
 
 
 class SQLStore:
@@ -227,9 +424,7 @@ class SQLStore:
     ) -> None:
         """Insert ``rows`` (JSON last) into ``table`` in the transaction ``conn``."""
         if rows:
-            marks = ", ".join(["%s"] * (len(rows[0]) - 1))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}, %s{{json}})"
-            conn.cursor().executemany(self.dialect.q(sql), rows)
+            conn.cursor().executemany(self.dialect.q(_insert(table, columns, len(rows[0]))), rows)
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -257,7 +452,7 @@ class SQLStore:
     @property
     def schema_version(self) -> int:
         """The schema version of the open database."""
-        return int(self._rows("SELECT version FROM schema_version")[0][0])
+        return int(self._rows(_SCHEMA_READ)[0][0])
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -272,42 +467,29 @@ class SQLStore:
     def _migrate_in(self, conn: Any) -> None:
         self._prepare_migration(conn)
         q = self.dialect.q
-        conn.execute(q("CREATE TABLE IF NOT EXISTS schema_version (version {int} NOT NULL)"))
-        row = conn.execute(q("SELECT version FROM schema_version")).fetchone()
+        conn.execute(q(_SCHEMA_TABLE))
+        row = conn.execute(q(_SCHEMA_READ)).fetchone()
         if row is None:
-            conn.execute(q("INSERT INTO schema_version VALUES (0)"))
-            current = 0
-        else:
-            current = int(row[0])
+            conn.execute(q(_SCHEMA_START))
+        current = 0 if row is None else int(row[0])
         if current > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self._what} has schema version {current}, newer than this "
-                f"complaintflow writes ({SCHEMA_VERSION}): upgrade complaintflow"
-            )
+            raise _too_new(self._what, current)
         for statements in self.dialect.migrations[current:]:
             for statement in statements:
                 conn.execute(self.dialect.q(statement))
         if 0 < current < _KEYS_SINCE:
-            self._backfill_keys(conn)
+            for c in _docs(conn.execute(q(_ALL_DOCS)).fetchall()):
+                self._insert_keys(conn, c)
         if current != SCHEMA_VERSION:
-            conn.execute(q("UPDATE schema_version SET version = %s"), (SCHEMA_VERSION,))
-
-    def _backfill_keys(self, conn: Any) -> None:
-        docs = conn.execute(self.dialect.q("SELECT {doc} FROM complaints")).fetchall()
-        for c in _docs(docs):
-            self._insert_keys(conn, c)
+            conn.execute(q(_SCHEMA_SET), (SCHEMA_VERSION,))
 
     # -- complaints -------------------------------------------------------------
 
     def _params(self, c: Complaint) -> dict[str, Any]:
-        row = index_row(c)._asdict()
-        row["received_at"] = self.dialect.t(row["received_at"])
-        row["next_check"] = self.dialect.t(row["next_check"])
-        row["doc"] = c.model_dump_json()
-        return row
+        return _row(self.dialect, c)
 
     def load(self, complaint_id: str) -> Complaint | None:
-        rows = self._rows("SELECT version, {doc} FROM complaints WHERE id = %s", (complaint_id,))
+        rows = self._rows(_LOAD, (complaint_id,))
         if not rows:
             return None
         version, doc = rows[0]
@@ -374,8 +556,7 @@ class SQLStore:
     def _versions(self, conn: Any, ids: list[str]) -> dict[str, int]:
         if not ids:
             return {}
-        sql = f"SELECT id, version FROM complaints WHERE id IN {_in(ids)} ORDER BY id{{lock}}"
-        return dict(conn.execute(self.dialect.q(sql), ids).fetchall())
+        return dict(conn.execute(self.dialect.q(_versions_sql(ids)), ids).fetchall())
 
     def _write_batch(self, conn: Any, go: list[Save]) -> None:
         new = [self._params(s.complaint) for s in go if s.expected_version == 0]
@@ -401,54 +582,27 @@ class SQLStore:
         else:
             cur = conn.execute(q(_UPDATE), {**row, "expected": expected})
         if cur.rowcount != 1:
-            found = conn.execute(
-                q("SELECT version FROM complaints WHERE id = %s"), (row["id"],)
-            ).fetchone()
-            version = 0 if found is None else found[0]
-            raise ConcurrencyError(
-                f"complaint {row['id']!r} is at version {version}, not {expected}: "
-                "reload and try again"
-            )
+            found = conn.execute(q(_VERSION_OF), (row["id"],)).fetchone()
+            raise _conflict(row["id"], found, expected)
 
     def _insert_keys(self, conn: Any, c: Complaint) -> None:
-        who = c.complainant.id
-        rows = [(who, key, c.id) for key in match_keys(c)]
-        conn.cursor().executemany(
-            self.dialect.q(
-                "INSERT INTO complaint_keys (complainant, key, complaint_id) VALUES (%s, %s, %s)"
-            ),
-            rows,
-        )
+        conn.cursor().executemany(self.dialect.q(_KEYS), _key_rows(c))
 
     def _insert_events(self, conn: Any, events: Sequence[Event]) -> None:
-        rows = [(e.complaint_id, e.seq, e.model_dump_json()) for e in events]
-        self._insert_rows(conn, "events", "complaint_id, seq, doc", rows)
+        self._insert_rows(conn, "events", _EVENT_COLUMNS, _event_rows(events))
 
     def _insert_notifications(self, conn: Any, notes: Sequence[Notification]) -> None:
-        t = self.dialect.t
-        rows = [
-            (n.id, n.complaint_id, n.status, t(n.next_attempt_at), n.model_dump_json())
-            for n in notes
-        ]
-        self._insert_rows(
-            conn, "notifications", "id, complaint_id, status, next_attempt_at, doc", rows
-        )
+        rows = _notification_rows(self.dialect, notes)
+        self._insert_rows(conn, "notifications", _NOTIFICATION_COLUMNS, rows)
 
     def events(self, complaint_id: str) -> list[Event]:
-        rows = self._rows(
-            "SELECT {doc} FROM events WHERE complaint_id = %s ORDER BY seq", (complaint_id,)
-        )
+        rows = self._rows(_EVENTS, (complaint_id,))
         return [Event.model_validate_json(r[0]) for r in rows]
 
     def due(self, before: datetime, *, limit: int = 1000) -> list[Complaint]:
         # SKIP LOCKED, where there are row locks: a complaint another worker
         # is writing right now is left for the next sweep, not waited for
-        rows = self._locked_rows(
-            "SELECT {doc} FROM complaints WHERE next_check IS NOT NULL AND next_check <= %s "
-            "ORDER BY next_check LIMIT %s{skip}",
-            (self.dialect.t(before), limit),
-        )
-        return _docs(rows)
+        return _docs(self._locked_rows(_DUE, (self.dialect.t(before), limit)))
 
     def find(
         self,
@@ -462,113 +616,53 @@ class SQLStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (
-            ("complainant", complainant),
-            ("respondent", respondent),
-            ("category", category),
-            ("handler", handler),
-            ("is_open", True if open_only else None),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        statuses = status_filter(status)
-        if statuses is not None:
-            clauses.append(f"status IN {_in(sorted(statuses))}")
-            params.extend(sorted(statuses))
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        rows = self._rows(
-            f"SELECT {{doc}} FROM complaints{where} ORDER BY received_at, id LIMIT %s OFFSET %s",
-            [*params, limit, offset],
+        sql, params = _find_sql(
+            {
+                "complainant": complainant,
+                "respondent": respondent,
+                "open_only": open_only,
+                "status": status,
+                "category": category,
+                "handler": handler,
+                "limit": limit,
+                "offset": offset,
+            }
         )
-        return _docs(rows)
+        return _docs(self._rows(sql, params))
 
     # -- the screens' look-ups --------------------------------------------------------
 
     def count_from(self, complainant: str, *, since: datetime, until: datetime) -> int:
-        t = self.dialect.t
-        rows = self._rows(
-            "SELECT count(*) FROM complaints WHERE complainant = %s "
-            "AND received_at > %s AND received_at <= %s",
-            (complainant, t(since), t(until)),
-        )
-        return int(rows[0][0])
+        return int(self._rows(_COUNT, _window(self.dialect, complainant, since, until))[0][0])
 
     def recent_from(
         self, complainant: str, *, since: datetime, until: datetime, limit: int = 100
     ) -> list[Complaint]:
-        t = self.dialect.t
-        rows = self._rows(
-            "SELECT id, version FROM complaints WHERE complainant = %s "
-            "AND received_at > %s AND received_at <= %s "
-            "ORDER BY received_at DESC, id DESC LIMIT %s",
-            (complainant, t(since), t(until), limit),
-        )
-        return self._complaints(reversed(rows))
+        params = _window(self.dialect, complainant, since, until)
+        return self._complaints(reversed(self._rows(_RECENT, [*params, limit])))
 
     def _complaints(self, found: Iterable[Sequence[Any]]) -> list[Complaint]:
         """The complaints of ``(id, version)`` rows, in their order: cached,
         or read and parsed in one more query for those that are not."""
-        pairs = [(cid, version) for cid, version in found]
-        got = {cid: self._cache.get(cid, version) for cid, version in pairs}
-        missing = [cid for cid, c in got.items() if c is None]
-        if missing:
-            rows = self._rows(
-                f"SELECT id, version, {{doc}} FROM complaints WHERE id IN {_in(missing)}", missing
-            )
-            for cid, version, doc in rows:
-                got[cid] = self._cache.parse(cid, version, doc)
-        return [c for c in (got[cid] for cid, _ in pairs) if c is not None]
+        ids, got = _cached(self._cache, found)
+        sql, missing = _missing_sql(got)
+        return _in_order(self._cache, ids, got, self._rows(sql, missing) if missing else [])
 
     def find_like(
         self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
     ) -> list[Complaint]:
-        keys = list(match_keys(complaint, order=same_order))
-        order = (
-            "" if not same_order or complaint.order_id is None else order_key(complaint.order_id)
-        )
-        who = complaint.complainant.id
-        params: list[Any] = [order, who, *keys, True, complaint.id]
-        sql = (
-            "SELECT id, version FROM complaints JOIN ("
-            " SELECT complaint_id, sum(CASE WHEN key = %s THEN 1000 ELSE 1 END) AS score"
-            f" FROM complaint_keys WHERE complainant = %s AND key IN {_in(keys)}"
-            " GROUP BY complaint_id) k ON k.complaint_id = complaints.id"
-            " WHERE is_open = %s AND id <> %s"
-        )
-        if complaint.respondent is not None:
-            sql += " AND (respondent = %s OR respondent IS NULL)"
-            params.append(complaint.respondent.id)
-        rows = self._rows(
-            sql + " ORDER BY k.score DESC, received_at, id LIMIT %s", [*params, limit]
-        )
-        return self._complaints(rows)
+        return self._complaints(self._rows(*_like_sql(complaint, same_order, limit)))
 
     # -- the outbox ---------------------------------------------------------------
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:
         """Every notification (of one complaint), delivered or not."""
-        if complaint_id is None:
-            rows = self._rows("SELECT {doc} FROM notifications ORDER BY n")
-        else:
-            rows = self._rows(
-                "SELECT {doc} FROM notifications WHERE complaint_id = %s ORDER BY n",
-                (complaint_id,),
-            )
-        return [Notification.model_validate_json(r[0]) for r in rows]
+        return _notes(self._rows(*_notifications_sql(complaint_id)))
 
     def pending_notifications(
         self, *, now: datetime | None = None, limit: int = 100
     ) -> list[Notification]:
-        if now is None:
-            rows = self._rows(_PENDING + " ORDER BY n LIMIT %s", (limit,))
-        else:
-            rows = self._rows(
-                _PENDING + _DUE_BY + " ORDER BY n LIMIT %s", (self.dialect.t(now), limit)
-            )
-        return [Notification.model_validate_json(r[0]) for r in rows]
+        return _notes(self._rows(*_pending_sql(self.dialect, now, limit)))
 
     def claim_notifications(
         self, *, now: datetime, limit: int = 100, lease: timedelta = DEFAULT_LEASE
@@ -577,21 +671,9 @@ class SQLStore:
         q, t = self.dialect.q, self.dialect.t
 
         def work(conn: Any) -> list[Notification]:
-            docs = conn.execute(
-                q(_PENDING + _DUE_BY + " ORDER BY n LIMIT %s{skip}"), (t(now), limit)
-            ).fetchall()
-            out = [
-                Notification.model_validate_json(doc).model_copy(update={"next_attempt_at": until})
-                for (doc,) in docs
-            ]
+            out = _leased(conn.execute(q(_CLAIM), (t(now), limit)).fetchall(), until)
             if out:
-                conn.cursor().executemany(
-                    q(
-                        "UPDATE notifications SET next_attempt_at = %s, doc = %s{json} "
-                        "WHERE id = %s"
-                    ),
-                    [(t(until), n.model_dump_json(), n.id) for n in out],
-                )
+                conn.cursor().executemany(q(_LEASE), _lease_rows(self.dialect, out))
             return out
 
         return self._run(work)
@@ -619,11 +701,8 @@ class SQLStore:
         another worker holds are skipped, left for its next round."""
 
         def work(conn: Any) -> list[Notification]:
-            rows = conn.execute(
-                self.dialect.q(_PENDING + " AND {attempts} >= %s ORDER BY n LIMIT %s{skip}"),
-                (max_attempts, limit),
-            ).fetchall()
-            out = [dead(Notification.model_validate_json(doc)) for (doc,) in rows]
+            rows = conn.execute(self.dialect.q(_DEAD_DUE), (max_attempts, limit)).fetchall()
+            out = [dead(n) for n in _notes(rows)]
             for n in out:
                 self._update_notification(conn, n)
             return out
@@ -632,25 +711,11 @@ class SQLStore:
 
     def dead_notifications(self, *, limit: int = 100) -> list[Notification]:
         """Dead-lettered notifications, oldest first."""
-        rows = self._rows(
-            "SELECT {doc} FROM notifications WHERE status = 'dead' ORDER BY n LIMIT %s", (limit,)
-        )
-        return [Notification.model_validate_json(r[0]) for r in rows]
+        return _notes(self._rows(_DEAD, (limit,)))
 
     def _notification(self, conn: Any, notification_id: str) -> Notification:
-        row = conn.execute(
-            self.dialect.q("SELECT {doc} FROM notifications WHERE id = %s{lock}"),
-            (notification_id,),
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no notification {notification_id!r}")
-        return Notification.model_validate_json(row[0])
+        row = conn.execute(self.dialect.q(_NOTIFICATION), (notification_id,)).fetchone()
+        return _notification_of(notification_id, row)
 
     def _update_notification(self, conn: Any, n: Notification) -> None:
-        conn.execute(
-            self.dialect.q(
-                "UPDATE notifications SET status = %s, next_attempt_at = %s, doc = %s{json} "
-                "WHERE id = %s"
-            ),
-            (n.status, self.dialect.t(n.next_attempt_at), n.model_dump_json(), n.id),
-        )
+        conn.execute(self.dialect.q(_NOTIFICATION_UPDATE), _notification_update(self.dialect, n))
