@@ -512,18 +512,7 @@ def build_certificate(
     base = tracker.calendar
     cal = base.projected() if r.provisional else base
     report = tracker.report(r, now)
-    end = now
-    if r.cancelled_at is not None:
-        end = r.cancelled_at
-    elif r.open_pause:  # the clock froze when the pause began
-        end = max(r.pauses[-1][0], r.started_at, key=utc)
-    elif r.stopped_at is not None:
-        end = r.stopped_at
-    computed = None
-    if r.deadline is not None and r.cancelled_at is None:
-        info = cal.deadline_info(r.started_at, Duration(r.kind, r.amount), _closed(r))  # type: ignore[arg-type]
-        computed = info.deadline
-        end = computed if computed is not None else end
+    computed, end = _computed_deadline(cal, r, _clock_end(r, now))
     days, truncated = certificate_days(cal, r, end)
     policy_target = next(
         (t for t in state.policy.get("targets", ()) if t["name"] == r.name), {"start": None}
@@ -531,12 +520,7 @@ def build_certificate(
     cites, rule_en, rule_zh = provision_for(state.policy, r.name)
     en, zh = counting_words(r.kind, r.amount)
     stop = _match(events, r.stopped_at, lambda e: e.type in (r.stop, "reopen"))
-    notes = []
-    if r.calendar_version is not None and r.calendar_version != base.version:
-        notes.append(
-            f"the complaint's SLA state recorded calendar version {r.calendar_version}; "
-            f"this certificate counts on version {base.version}"
-        )
+    notes = _version_notes(r, base)
     return DeadlineCertificate(
         complaint_id=complaint.id,
         target=r.name,
@@ -570,6 +554,42 @@ def build_certificate(
         met=r.met,
         notes=notes,
     )
+
+
+def _clock_end(r: TargetRecord, now: datetime) -> datetime:
+    """Where the target's clock stops being read: its cancellation, the start
+    of an open pause, its stop, or ``now``."""
+    if r.cancelled_at is not None:
+        return r.cancelled_at
+    if r.open_pause:  # the clock froze when the pause began
+        return max(r.pauses[-1][0], r.started_at, key=utc)
+    if r.stopped_at is not None:
+        return r.stopped_at
+    return now
+
+
+def _computed_deadline(
+    cal: BusinessCalendar, r: TargetRecord, end: datetime
+) -> tuple[datetime | None, datetime]:
+    """The deadline recomputed on ``cal`` (none for a target without one or
+    cancelled), and the end of the days shown (the computed deadline if any)."""
+    computed = None
+    if r.deadline is not None and r.cancelled_at is None:
+        info = cal.deadline_info(r.started_at, Duration(r.kind, r.amount), _closed(r))  # type: ignore[arg-type]
+        computed = info.deadline
+        end = computed if computed is not None else end
+    return computed, end
+
+
+def _version_notes(r: TargetRecord, base: BusinessCalendar) -> list[str]:
+    """A note when the target was counted on another calendar version."""
+    notes = []
+    if r.calendar_version is not None and r.calendar_version != base.version:
+        notes.append(
+            f"the complaint's SLA state recorded calendar version {r.calendar_version}; "
+            f"this certificate counts on version {base.version}"
+        )
+    return notes
 
 
 def _closed(r: TargetRecord) -> list[tuple[datetime, datetime | None]]:

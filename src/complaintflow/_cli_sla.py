@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from complaintflow.commands import Command
     from complaintflow.engine import Engine
     from complaintflow.models import Actor
-    from complaintflow.sla import SlaPolicy
+    from complaintflow.sla import BusinessCalendar, SlaPolicy
 
 __all__ = ["EVENT_TYPES", "SlaResult", "UsageError", "compute"]
 
@@ -266,10 +266,6 @@ def compute(
     """Run the complaint through an engine and report its targets.
 
     Raises :class:`UsageError` naming the argument at fault."""
-    from complaintflow.engine import Engine
-    from complaintflow.models import Actor, NewComplaint, Party
-    from complaintflow.stores import MemoryStore
-
     received_t = _parse_time(received, "--received")
     parsed = [_parse_event(e) for e in events]
     now_t = _parse_time(now, "--now") if now is not None else None
@@ -278,23 +274,8 @@ def compute(
     cal, cal_name = _calendar(calendar, policy, _years(times))
     zone: ZoneInfo = cal.tz
     received_t, parsed, now_t = _in_zone(received_t, parsed, now_t, zone, (received, now))
-    report_time = now_t
-    engine = Engine(
-        store=MemoryStore(),
-        calendar=cal,
-        policy=sla_policy,
-        clock=lambda: report_time,
-        load_entry_points=False,
-    )
-    new = NewComplaint(
-        id="sla",
-        channel="cli",
-        category=category,
-        complainant=Party(id="complainant"),
-        subject="complaintflow sla",
-        received_at=received_t,
-    )
-    cid = engine.submit(new, actor=Actor.system()).id
+    engine = _engine(cal, sla_policy, now_t)
+    cid = _submit(engine, category, received_t)
     _replay(engine, cid, parsed, category)
     c = engine.get(cid)
     result = SlaResult(
@@ -307,6 +288,42 @@ def compute(
         status=c.status.value,
         cycle=c.cycle,
     )
+    _report(engine, cid, now_t, result)
+    return result
+
+
+def _engine(cal: BusinessCalendar, sla_policy: SlaPolicy, report_time: datetime) -> Engine:
+    """An engine on a memory store whose clock stands at ``report_time``."""
+    from complaintflow.engine import Engine
+    from complaintflow.stores import MemoryStore
+
+    return Engine(
+        store=MemoryStore(),
+        calendar=cal,
+        policy=sla_policy,
+        clock=lambda: report_time,
+        load_entry_points=False,
+    )
+
+
+def _submit(engine: Engine, category: str, received_t: datetime) -> str:
+    """Submit the complaint of ``category`` received at ``received_t``; its id."""
+    from complaintflow.models import Actor, NewComplaint, Party
+
+    new = NewComplaint(
+        id="sla",
+        channel="cli",
+        category=category,
+        complainant=Party(id="complainant"),
+        subject="complaintflow sla",
+        received_at=received_t,
+    )
+    return engine.submit(new, actor=Actor.system()).id
+
+
+def _report(engine: Engine, cid: str, now_t: datetime, result: SlaResult) -> None:
+    """Fill ``result`` with the complaint's targets as of ``now_t`` and its events."""
+    zone = result.zone
     result.targets.extend(engine.sla(cid, now=now_t).values())
     result.events.extend(
         {
@@ -318,4 +335,3 @@ def compute(
         }
         for ev in engine.history(cid)
     )
-    return result

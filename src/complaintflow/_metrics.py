@@ -120,6 +120,48 @@ def _first(events: list[Event], types: frozenset[str]) -> Event | None:
     return None
 
 
+def _count_targets(
+    c: Complaint,
+    now: datetime,
+    counts: dict[str, dict[str, int]],
+    to_stop: dict[str, list[timedelta]],
+) -> None:
+    """Count each of ``c``'s targets by its state at ``now``; collect the
+    times to stop of the stopped ones."""
+    for r in c.sla.targets if c.sla is not None else ():
+        row = counts.setdefault(r.name, dict.fromkeys(_COUNTS, 0))
+        to_stop.setdefault(r.name, [])
+        if r.cancelled_at is not None:
+            row["cancelled"] += 1
+        elif r.started_at > now:
+            continue
+        elif r.stopped_at is not None:
+            row["undetermined" if r.met is None else "met" if r.met else "breached"] += 1
+            to_stop[r.name].append(r.stopped_at - r.started_at)
+        else:
+            if r.deadline is not None and now > r.deadline:
+                row["breached"] += 1
+            else:
+                row["running"] += 1
+            if r.provisional:
+                row["provisional"] += 1
+
+
+def _closing_bucket(calendar: BusinessCalendar, c: Complaint, closed: Event | None) -> str:
+    """``open``, ``3bd`` or ``8w`` (closed within 3 business days or 8 weeks
+    of receipt), ``later``, or ``undetermined`` past the calendar's data."""
+    if closed is None:
+        return "open"
+    for key, duration in (("3bd", working_days(3)), ("8w", calendar_days(56))):
+        info = calendar.deadline_info(c.received_at, duration)
+        assert info.deadline is not None  # no pauses
+        if info.provisional:
+            return "undetermined"
+        if closed.at <= info.deadline:
+            return key
+    return "later"
+
+
 def compute_metrics(
     store: Any,
     calendar: BusinessCalendar,
@@ -142,42 +184,12 @@ def compute_metrics(
         if category is not None and c.category != category:
             continue
         n += 1
-        for r in c.sla.targets if c.sla is not None else ():
-            row = counts.setdefault(r.name, dict.fromkeys(_COUNTS, 0))
-            to_stop.setdefault(r.name, [])
-            if r.cancelled_at is not None:
-                row["cancelled"] += 1
-            elif r.started_at > now:
-                continue
-            elif r.stopped_at is not None:
-                row["undetermined" if r.met is None else "met" if r.met else "breached"] += 1
-                to_stop[r.name].append(r.stopped_at - r.started_at)
-            else:
-                if r.deadline is not None and now > r.deadline:
-                    row["breached"] += 1
-                else:
-                    row["running"] += 1
-                if r.provisional:
-                    row["provisional"] += 1
+        _count_targets(c, now, counts, to_stop)
         events = store.events(c.id)
         e = _first(events, first_types)
         if e is not None:
             first.append(e.at - c.received_at)
-        closed = _first(events, RESOLVING)
-        if closed is None:
-            buckets["open"] += 1
-            continue
-        bucket = "later"
-        for key, duration in (("3bd", working_days(3)), ("8w", calendar_days(56))):
-            info = calendar.deadline_info(c.received_at, duration)
-            assert info.deadline is not None  # no pauses
-            if info.provisional:
-                bucket = "undetermined"
-                break
-            if closed.at <= info.deadline:
-                bucket = key
-                break
-        buckets[bucket] += 1
+        buckets[_closing_bucket(calendar, c, _first(events, RESOLVING))] += 1
     targets = {
         name: TargetMetrics(
             name=name,

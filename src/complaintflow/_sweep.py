@@ -10,6 +10,7 @@ from datetime import datetime
 
 from complaintflow._base import fast_new, utc
 from complaintflow._outbox import Outbox, notification
+from complaintflow._sla_state import TargetRecord
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.sla import SlaAlert
 from complaintflow.stores import Save, Store
@@ -42,6 +43,57 @@ def _iso(t: datetime, like: datetime | None) -> str:
     return (t if like is None else t.astimezone(like.tzinfo)).isoformat()
 
 
+def _alert(c: Complaint, r: TargetRecord, key: str, due: datetime, now: datetime) -> SlaAlert:
+    """The alert ``key`` (``breach`` or ``warning:<threshold>``) of target ``r``."""
+    breach = key == "breach"
+    return SlaAlert(
+        complaint_id=c.id,
+        target=r.name,
+        cycle=r.cycle,
+        kind="breach" if breach else "warning",
+        threshold=None if breach else float(key.split(":", 1)[1]),
+        due_at=due,
+        deadline=r.deadline,
+        detected_at=now,
+        handler=c.handler,
+        provisional=r.provisional,
+    )
+
+
+def _alert_event(
+    after: Complaint,
+    r: TargetRecord,
+    key: str,
+    due: datetime,
+    alert: SlaAlert,
+    at: datetime,
+    recorded_at: datetime,
+) -> Event:
+    """The ``sla_breach`` or ``sla_warning`` event recording ``alert`` (of
+    target ``r``, due at ``due``) on ``after``."""
+    return fast_new(
+        Event,
+        complaint_id=after.id,
+        seq=after.version + 1,
+        type="sla_breach" if key == "breach" else "sla_warning",
+        at=at,
+        actor="system",
+        from_status=after.status,
+        to_status=after.status,
+        cycle=after.cycle,
+        data={
+            "target": r.name,
+            "key": key,
+            "threshold": alert.threshold,
+            "due_at": _iso(due, r.deadline),
+            "deadline": None if r.deadline is None else r.deadline.isoformat(),
+            **({"provisional": r.provisional} if r.provisional else {}),
+        },
+        recorded_at=recorded_at,
+        time_basis="clock",
+    )
+
+
 def plan(
     c: Complaint,
     now: datetime,
@@ -63,40 +115,8 @@ def plan(
             key, due = r.next_alert(), r.next_alert_at
             if key is None or due is None or not _alert_due(key, due, now):
                 break
-            breach = key == "breach"
-            alert = SlaAlert(
-                complaint_id=c.id,
-                target=r.name,
-                cycle=r.cycle,
-                kind="breach" if breach else "warning",
-                threshold=None if breach else float(key.split(":", 1)[1]),
-                due_at=due,
-                deadline=r.deadline,
-                detected_at=now,
-                handler=c.handler,
-                provisional=r.provisional,
-            )
-            event = fast_new(
-                Event,
-                complaint_id=c.id,
-                seq=p.after.version + 1,
-                type="sla_breach" if breach else "sla_warning",
-                at=at,
-                actor="system",
-                from_status=p.after.status,
-                to_status=p.after.status,
-                cycle=p.after.cycle,
-                data={
-                    "target": r.name,
-                    "key": key,
-                    "threshold": alert.threshold,
-                    "due_at": _iso(due, r.deadline),
-                    "deadline": None if r.deadline is None else r.deadline.isoformat(),
-                    **({"provisional": r.provisional} if r.provisional else {}),
-                },
-                recorded_at=recorded_at or now,
-                time_basis="clock",
-            )
+            alert = _alert(c, r, key, due, now)
+            event = _alert_event(p.after, r, key, due, alert, at, recorded_at or now)
             p.after = apply(p.after, event)
             p.events.append(event)
             p.alerts.append(alert)

@@ -391,15 +391,24 @@ example:
 
 def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     """The parser, and the ``sla`` subparser (its errors are reported by it)."""
-    from complaintflow._cli_sla import EVENT_TYPES
-    from complaintflow.categories import BUILTIN_CATEGORIES
-    from complaintflow.sla._policy import PACKS
-
     parser = argparse.ArgumentParser(
         prog="complaintflow", description="Complaint handling as the guide lays it out."
     )
     parser.add_argument("--version", action="version", version=f"complaintflow {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_demo_parser(sub)
+    sla = _add_sla_parser(sub)
+    _add_diagram_parser(sub)
+    rsub = _add_rules_parser(sub)
+    add_worker_parser(sub)
+    importlib.import_module("complaintflow._cli_rules").add_commands(rsub)
+    _cli_calendar.add_parser(sub)
+    _cli_certs.add_parsers(sub)
+    return parser, sla
+
+
+def _add_demo_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``complaintflow demo``."""
     demo = sub.add_parser(
         "demo",
         help="run one complaint of each category and print the timelines",
@@ -425,6 +434,16 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="show a progress bar on stderr when N > 1 even if stdout is not a terminal",
     )
     demo.add_argument("--plain", action="store_true", help="plain text even when rich is installed")
+
+
+def _add_sla_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """``complaintflow sla``; returns its parser."""
+    from complaintflow._cli_sla import EVENT_TYPES
+    from complaintflow.categories import BUILTIN_CATEGORIES
+    from complaintflow.sla._policy import PACKS
+
     sla = sub.add_parser(
         "sla",
         help="a complaint's SLA deadlines and their states, from its events",
@@ -467,12 +486,23 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     out = sla.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print JSON instead of a table")
     out.add_argument("--plain", action="store_true", help="plain text even when rich is installed")
+    return sla
+
+
+def _add_diagram_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``complaintflow diagram``."""
     d = sub.add_parser(
         "diagram",
         help="print the state diagram",
         description="Print the state diagram, generated from the state machine.",
     )
     d.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+
+
+def _add_rules_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """``complaintflow rules`` and ``rules check``; returns the ``rules`` subcommands."""
     r = sub.add_parser("rules", help="rule files (guide §2.3)")
     rsub = r.add_subparsers(dest="rules_command", required=True)
     rc = rsub.add_parser("check", help="check a rule file (or a policy pack with --pack)")
@@ -484,11 +514,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="a category id rules may name besides the built-in ones (repeatable)",
     )
     rc.add_argument("--pack", action="store_true", help="the file is a policy pack")
-    add_worker_parser(sub)
-    importlib.import_module("complaintflow._cli_rules").add_commands(rsub)
-    _cli_calendar.add_parser(sub)
-    _cli_certs.add_parsers(sub)
-    return parser, sla
+    return rsub
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -394,26 +394,11 @@ def _temperature(model_scores: Sequence[tuple[int, list[float]]]) -> float:
     return best_t
 
 
-def train(
-    examples: Iterable[tuple[str, str]],
-    *,
-    categories: Iterable[str] | None = None,
-    alpha: float = 0.5,
-    min_df: int = 2,
-    max_features: int = 12_000,
-    folds: int = 5,
-    seed: int = 0,
-    info: Mapping[str, Any] | None = None,
-) -> TextModel:
-    """Train a model on ``(category, text)`` pairs.
-
-    The temperature of the probabilities comes from ``folds``-fold
-    cross-validation on the same examples; ``info`` records where they came
-    from (kept in the model file), with the cross-validated accuracy added.
-
-    :raises ModelError: fewer than two categories, or a category (of
-        ``categories`` when given) without examples."""
-    data = [(c, features(t)) for c, t in examples]
+def _training_categories(
+    data: list[tuple[str, list[str]]], categories: Iterable[str] | None
+) -> list[str]:
+    """The categories to train: ``categories`` (in order) or those seen,
+    each with examples; raises :class:`ModelError` otherwise."""
     seen = sorted({c for c, _ in data})
     cats = list(seen if categories is None else dict.fromkeys(categories))
     unknown = sorted(set(seen) - set(cats))
@@ -425,8 +410,21 @@ def train(
             "examples: need labelled examples of at least two categories"
             + (f"; none for {', '.join(empty)}" if empty else "")
         )
-    if not 0 < alpha <= 10 or min_df < 1 or max_features < 1 or folds < 0:
-        raise ModelError("alpha, min_df, max_features or folds: out of range")
+    return cats
+
+
+def _cross_validate(
+    data: list[tuple[str, list[str]]],
+    cats: list[str],
+    *,
+    folds: int,
+    seed: int,
+    alpha: float,
+    min_df: int,
+    max_features: int,
+) -> tuple[list[tuple[int, list[float]]], int]:
+    """The held-back scores of ``folds``-fold cross-validation (none with too
+    few folds or examples) and how many of them were right."""
     order = list(range(len(data)))
     random.Random(seed).shuffle(order)
     held: list[tuple[int, list[float]]] = []
@@ -447,6 +445,35 @@ def train(
                 s, _ = part._score(feats)
                 held.append((index[cat], s))
                 right += max(range(len(s)), key=lambda j: s[j]) == index[cat]
+    return held, right
+
+
+def train(
+    examples: Iterable[tuple[str, str]],
+    *,
+    categories: Iterable[str] | None = None,
+    alpha: float = 0.5,
+    min_df: int = 2,
+    max_features: int = 12_000,
+    folds: int = 5,
+    seed: int = 0,
+    info: Mapping[str, Any] | None = None,
+) -> TextModel:
+    """Train a model on ``(category, text)`` pairs.
+
+    The temperature of the probabilities comes from ``folds``-fold
+    cross-validation on the same examples; ``info`` records where they came
+    from (kept in the model file), with the cross-validated accuracy added.
+
+    :raises ModelError: fewer than two categories, or a category (of
+        ``categories`` when given) without examples."""
+    data = [(c, features(t)) for c, t in examples]
+    cats = _training_categories(data, categories)
+    if not 0 < alpha <= 10 or min_df < 1 or max_features < 1 or folds < 0:
+        raise ModelError("alpha, min_df, max_features or folds: out of range")
+    held, right = _cross_validate(
+        data, cats, folds=folds, seed=seed, alpha=alpha, min_df=min_df, max_features=max_features
+    )
     temperature = _temperature(held) if held else 1.0
     meta = dict(info or {})
     meta["examples"] = len(data)

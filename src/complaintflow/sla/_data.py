@@ -216,6 +216,40 @@ def _is_workday(event: Any) -> bool:
     return any(v.strip().casefold() in ("workday", "补班") for v in values)
 
 
+def _read_ics(text: str | bytes) -> Any:
+    """The parsed iCalendar feed (needs ``icalendar``)."""
+    from complaintflow.sla._presets import MissingDependency
+
+    try:
+        import icalendar
+    except ImportError as exc:
+        raise MissingDependency(
+            "reading .ics calendars needs the 'icalendar' package: pip install 'complaintflow[ics]'"
+        ) from exc
+    try:
+        return icalendar.Calendar.from_ical(text)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise InvalidInput.field("ics", f"not an iCalendar feed: {exc}") from None
+
+
+def _all_day_event(n: int, event: Any) -> tuple[str, date, date]:
+    """The summary, first day and (exclusive) end of the ``n``-th VEVENT,
+    which must be a single all-day event."""
+    summary = str(event.get("SUMMARY", ""))
+    where = f"VEVENT[{n}] ({summary or 'no summary'})"
+    if "RRULE" in event:
+        raise InvalidInput.field(where, "recurring events (RRULE) are not supported")
+    if "DTSTART" not in event:
+        raise InvalidInput.field(where, "has no DTSTART")
+    start = event.decoded("DTSTART")
+    if isinstance(start, datetime) or not isinstance(start, date):
+        raise InvalidInput.field(where, "must be an all-day event (DTSTART;VALUE=DATE)")
+    end = event.decoded("DTEND") if "DTEND" in event else start + timedelta(days=1)
+    if isinstance(end, datetime) or not isinstance(end, date) or end <= start:
+        raise InvalidInput.field(where, "DTEND must be a date after DTSTART")
+    return summary, start, end
+
+
 def parse_ics(
     text: str | bytes,
     *,
@@ -233,33 +267,11 @@ def parse_ics(
     ``valid_from``/``valid_until`` say otherwise. Recurring events (RRULE) are
     refused: a feed of official holidays lists each year's dates.
     """
-    from complaintflow.sla._presets import MissingDependency
-
-    try:
-        import icalendar
-    except ImportError as exc:
-        raise MissingDependency(
-            "reading .ics calendars needs the 'icalendar' package: pip install 'complaintflow[ics]'"
-        ) from exc
-    try:
-        cal = icalendar.Calendar.from_ical(text)
-    except (ValueError, IndexError, KeyError) as exc:
-        raise InvalidInput.field("ics", f"not an iCalendar feed: {exc}") from None
+    cal = _read_ics(text)
     holidays: dict[date, str] = {}
     workdays: dict[date, str] = {}
     for n, event in enumerate(cal.walk("VEVENT")):
-        summary = str(event.get("SUMMARY", ""))
-        where = f"VEVENT[{n}] ({summary or 'no summary'})"
-        if "RRULE" in event:
-            raise InvalidInput.field(where, "recurring events (RRULE) are not supported")
-        if "DTSTART" not in event:
-            raise InvalidInput.field(where, "has no DTSTART")
-        start = event.decoded("DTSTART")
-        if isinstance(start, datetime) or not isinstance(start, date):
-            raise InvalidInput.field(where, "must be an all-day event (DTSTART;VALUE=DATE)")
-        end = event.decoded("DTEND") if "DTEND" in event else start + timedelta(days=1)
-        if isinstance(end, datetime) or not isinstance(end, date) or end <= start:
-            raise InvalidInput.field(where, "DTEND must be a date after DTSTART")
+        summary, start, end = _all_day_event(n, event)
         target = workdays if _is_workday(event) else holidays
         d = start
         while d < end:

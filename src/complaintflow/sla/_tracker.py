@@ -102,104 +102,152 @@ class SlaTracker:
 
     def on_event(self, before: Complaint | None, after: Complaint, event: Event) -> Complaint:
         """``after`` with its SLA state brought up to ``event``."""
-        t = event.at
         kind = event.type
         if kind == "submit":
-            data = event.data["policy"]
-            first = SlaState(policy=data, cycle_started_at=t, calendar=event.data.get("calendar"))
-            return self._start_cycle(after, first, [], self.policy(data), 1, t)
+            return self._on_submit(after, event)
         if before is None or before.sla is None:
             return after
         state = before.sla
         records = list(state.targets)
         cycle = after.cycle
         current = [i for i, r in enumerate(records) if r.cycle == cycle]
-        changed: set[int] = set()
-
         if kind == "reopen":
-            state = state._replace(cycle_started_at=t)
-            return self._start_cycle(after, state, records, self.policy(state.policy), cycle, t)
-
+            state = state._replace(cycle_started_at=event.at)
+            return self._start_cycle(
+                after, state, records, self.policy(state.policy), cycle, event.at
+            )
         if kind == "policy_changed":
-            data = event.data["policy"]
-            policy = self.policy(data)
-            state = state._replace(policy=data)
-            have = {records[i].name: i for i in current}
-            for target in policy:
-                i = have.pop(target.name, None)
-                if i is None:
-                    if target.start == "receipt":
-                        records.append(self._record(target, cycle, state.cycle_started_at))
-                        changed.add(len(records) - 1)
-                elif records[i].live:
-                    records[i] = records[i]._replace(**_target_fields(target))
-                    changed.add(i)
-            for i in have.values():  # targets the new policy no longer has
-                if records[i].live:
-                    records[i] = records[i]._replace(cancelled_at=t)
-                    changed.add(i)
-            return self._done(after, state, records, changed)
-
+            return self._on_policy_changed(after, state, records, current, event)
         if kind == "calendar_changed":
-            # the engine switched to the new calendar before applying this
-            # event: recompute the targets it lists, keeping the promise
-            for ch in event.data.get("changes", ()):
-                for i, r in enumerate(records):
-                    if r.name == ch["target"] and r.cycle == ch["cycle"]:
-                        old = ch.get("old")
-                        promised = r.promised or (None if old is None else _dt(old))
-                        r = self._recompute(r._replace(promised=promised))
-                        if r.live and r.deadline is not None and utc(r.deadline) > utc(t):
-                            # a breach alerted on the old deadline is not one
-                            # yet: it is alerted again when the new one passes
-                            r = r._replace(sent=tuple(k for k in r.sent if k != "breach"))
-                        records[i] = r
-                        changed.add(i)
-            return self._done(after, state, records, changed)
-
+            return self._on_calendar_changed(after, state, records, event)
         if kind in ("sla_warning", "sla_breach"):
-            key = event.data["key"]
-            for i in current:
-                r = records[i]
-                if r.name == event.data["target"] and key not in r.sent:
-                    records[i] = r._replace(sent=(*r.sent, key))
-                    changed.add(i)
-            return self._done(after, state, records, changed)
-
+            return self._on_alert(after, state, records, current, event)
         ext = event.data.get("sla_extension")
         if ext is not None:  # a justified extension: the target's duration grows
-            for i in current:
-                r = records[i]
-                if r.name == ext["target"] and r.live:
-                    records[i] = r._replace(amount=r.amount + ext["amount"])
-                    changed.add(i)
-            return self._done(after, state, records, changed)
+            return self._on_extension(after, state, records, current, ext)
+        return self._on_status_move(after, state, records, current, event)
 
-        was, now_status = event.from_status, event.to_status
-        touched = False
+    def _on_submit(self, after: Complaint, event: Event) -> Complaint:
+        """A new complaint: its first cycle starts under the policy it carries."""
+        t = event.at
+        data = event.data["policy"]
+        first = SlaState(policy=data, cycle_started_at=t, calendar=event.data.get("calendar"))
+        return self._start_cycle(after, first, [], self.policy(data), 1, t)
+
+    def _on_policy_changed(
+        self,
+        after: Complaint,
+        state: SlaState,
+        records: list[TargetRecord],
+        current: list[int],
+        event: Event,
+    ) -> Complaint:
+        """The policy in force changed: update, add or cancel this cycle's targets."""
+        t = event.at
+        cycle = after.cycle
+        changed: set[int] = set()
+        data = event.data["policy"]
+        policy = self.policy(data)
+        state = state._replace(policy=data)
+        have = {records[i].name: i for i in current}
+        for target in policy:
+            i = have.pop(target.name, None)
+            if i is None:
+                if target.start == "receipt":
+                    records.append(self._record(target, cycle, state.cycle_started_at))
+                    changed.add(len(records) - 1)
+            elif records[i].live:
+                records[i] = records[i]._replace(**_target_fields(target))
+                changed.add(i)
+        for i in have.values():  # targets the new policy no longer has
+            if records[i].live:
+                records[i] = records[i]._replace(cancelled_at=t)
+                changed.add(i)
+        return self._done(after, state, records, changed)
+
+    def _on_calendar_changed(
+        self, after: Complaint, state: SlaState, records: list[TargetRecord], event: Event
+    ) -> Complaint:
+        """The calendar changed: recompute the targets the event lists."""
+        t = event.at
+        changed: set[int] = set()
+        # the engine switched to the new calendar before applying this
+        # event: recompute the targets it lists, keeping the promise
+        for ch in event.data.get("changes", ()):
+            for i, r in enumerate(records):
+                if r.name == ch["target"] and r.cycle == ch["cycle"]:
+                    old = ch.get("old")
+                    promised = r.promised or (None if old is None else _dt(old))
+                    r = self._recompute(r._replace(promised=promised))
+                    if r.live and r.deadline is not None and utc(r.deadline) > utc(t):
+                        # a breach alerted on the old deadline is not one
+                        # yet: it is alerted again when the new one passes
+                        r = r._replace(sent=tuple(k for k in r.sent if k != "breach"))
+                    records[i] = r
+                    changed.add(i)
+        return self._done(after, state, records, changed)
+
+    def _on_alert(
+        self,
+        after: Complaint,
+        state: SlaState,
+        records: list[TargetRecord],
+        current: list[int],
+        event: Event,
+    ) -> Complaint:
+        """An SLA warning or breach went out: remember its key on the target."""
+        changed: set[int] = set()
+        key = event.data["key"]
         for i in current:
             r = records[i]
-            if not r.live:
-                continue
-            pauses = r.pauses
-            if now_status in r.pause_in and was not in r.pause_in:
-                pauses = (*pauses, (t, None))
-            elif was in r.pause_in and now_status not in r.pause_in and r.open_pause:
-                pauses = (*pauses[:-1], (pauses[-1][0], t))
-            stopped = t if kind == r.stop else None
-            cancelled = t if kind in _CANCELLING else None
-            if cancelled is not None and pauses and pauses[-1][1] is None:
-                pauses = (*pauses[:-1], (pauses[-1][0], t))
-            if pauses is r.pauses and stopped and r.deadline is not None and not cancelled:
-                # a stop with the facts otherwise unchanged: the deadline stands
-                # (a stop on a provisional deadline is not judged yet)
-                met = None if r.provisional else utc(stopped) <= utc(r.deadline)
-                records[i] = r._replace(stopped_at=stopped, met=met, next_alert_at=None)
-                touched = True
-            elif pauses is not r.pauses or stopped or cancelled:
-                records[i] = r._replace(pauses=pauses, stopped_at=stopped, cancelled_at=cancelled)
+            if r.name == event.data["target"] and key not in r.sent:
+                records[i] = r._replace(sent=(*r.sent, key))
                 changed.add(i)
-        # starts: targets of this cycle that begin with this event
+        return self._done(after, state, records, changed)
+
+    def _on_extension(
+        self,
+        after: Complaint,
+        state: SlaState,
+        records: list[TargetRecord],
+        current: list[int],
+        ext: Any,
+    ) -> Complaint:
+        """A justified extension: the live target's duration grows."""
+        changed: set[int] = set()
+        for i in current:
+            r = records[i]
+            if r.name == ext["target"] and r.live:
+                records[i] = r._replace(amount=r.amount + ext["amount"])
+                changed.add(i)
+        return self._done(after, state, records, changed)
+
+    def _on_status_move(
+        self,
+        after: Complaint,
+        state: SlaState,
+        records: list[TargetRecord],
+        current: list[int],
+        event: Event,
+    ) -> Complaint:
+        """A status move: pause, resume, stop or cancel targets, start new ones."""
+        changed, touched = _move_targets(records, current, event)
+        changed |= self._start_targets(after.cycle, state, records, current, event)
+        if not changed and not touched:
+            return after
+        return self._done(after, state, records, changed)
+
+    def _start_targets(
+        self,
+        cycle: int,
+        state: SlaState,
+        records: list[TargetRecord],
+        current: list[int],
+        event: Event,
+    ) -> set[int]:
+        """Append the targets of this cycle that begin with ``event``; their indexes."""
+        t, kind = event.at, event.type
+        changed: set[int] = set()
         policy = self.policy(state.policy)
         started = {records[i].name for i in current}
         for target in policy:
@@ -213,9 +261,7 @@ class SlaTracker:
             if begin is not None:
                 records.append(self._record(target, cycle, begin))
                 changed.add(len(records) - 1)
-        if not changed and not touched:
-            return after
-        return self._done(after, state, records, changed)
+        return changed
 
     def _start_cycle(
         self,
@@ -490,3 +536,39 @@ def _duration(kind: str, amount: float) -> Duration:
 
 def _target_fields(target: SlaTarget) -> dict[str, Any]:
     return target.record_fields
+
+
+def _move_targets(
+    records: list[TargetRecord], current: list[int], event: Event
+) -> tuple[set[int], bool]:
+    """Pause, resume, stop or cancel this cycle's live targets on a status move.
+
+    Returns the indexes changed and whether a target was stopped with its
+    deadline standing (``touched``: saved, but its deadline needs no recompute)."""
+    t, kind = event.at, event.type
+    was, now_status = event.from_status, event.to_status
+    changed: set[int] = set()
+    touched = False
+    for i in current:
+        r = records[i]
+        if not r.live:
+            continue
+        pauses = r.pauses
+        if now_status in r.pause_in and was not in r.pause_in:
+            pauses = (*pauses, (t, None))
+        elif was in r.pause_in and now_status not in r.pause_in and r.open_pause:
+            pauses = (*pauses[:-1], (pauses[-1][0], t))
+        stopped = t if kind == r.stop else None
+        cancelled = t if kind in _CANCELLING else None
+        if cancelled is not None and pauses and pauses[-1][1] is None:
+            pauses = (*pauses[:-1], (pauses[-1][0], t))
+        if pauses is r.pauses and stopped and r.deadline is not None and not cancelled:
+            # a stop with the facts otherwise unchanged: the deadline stands
+            # (a stop on a provisional deadline is not judged yet)
+            met = None if r.provisional else utc(stopped) <= utc(r.deadline)
+            records[i] = r._replace(stopped_at=stopped, met=met, next_alert_at=None)
+            touched = True
+        elif pauses is not r.pauses or stopped or cancelled:
+            records[i] = r._replace(pauses=pauses, stopped_at=stopped, cancelled_at=cancelled)
+            changed.add(i)
+    return changed, touched

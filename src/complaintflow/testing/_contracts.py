@@ -26,7 +26,7 @@ from complaintflow.commands import (
 )
 from complaintflow.engine import Engine
 from complaintflow.errors import InvalidInput
-from complaintflow.models import Actor, Complaint, NewComplaint, Party
+from complaintflow.models import Actor, Complaint, NewComplaint, Notification, Party
 from complaintflow.sla import BusinessCalendar, Duration
 from complaintflow.sla._policy import GUIDE_POLICY, SlaPolicy
 from complaintflow.testing._clock import FakeClock
@@ -149,8 +149,19 @@ def check_notifier(
     complaint, its trail is complete).
     """
     cat = category or next(c for c in BUILTIN_CATEGORIES if c.id == "goods")
+    notifier, outbox = _check_delivered_once(make_notifier, delivered, cat, plugins)
+    _check_repeat_dropped(notifier, delivered, outbox[0])
+    _check_failures_retried(make_notifier, delivered, cat, plugins)
 
-    # every notification, once
+
+def _check_delivered_once(
+    make_notifier: Callable[[int], Any],
+    delivered: Callable[[Any], Sequence[str]],
+    cat: Category,
+    plugins: Sequence[object],
+) -> tuple[Any, list[Notification]]:
+    """Every notification of a complaint's life is sent, once: the notifier
+    and the complaint's outbox."""
     clock = FakeClock(_T0)
     notifier = make_notifier(0)
     engine = Engine(clock=clock, plugins=[*plugins, notifier], load_entry_points=False)
@@ -167,9 +178,13 @@ def check_notifier(
     pending = [n.kind for n in outbox if n.status != "delivered"]
     if pending:
         raise _fail("notifier", "every notification is delivered", f"still pending: {pending}")
+    return notifier, outbox
 
-    # a repeat of the same key is dropped
-    again = outbox[0]
+
+def _check_repeat_dropped(
+    notifier: Any, delivered: Callable[[Any], Sequence[str]], again: Notification
+) -> None:
+    """A notification handed over again is dropped by its idempotency key."""
     notifier.complaintflow_notify(notification=again)
     repeats = [k for k, n in Counter(delivered(notifier)).items() if n > 1]
     if repeats:
@@ -182,7 +197,15 @@ def check_notifier(
             idempotency_key=again.idempotency_key,
         )
 
-    # failures are retried, and never roll back the command
+
+def _check_failures_retried(
+    make_notifier: Callable[[int], Any],
+    delivered: Callable[[Any], Sequence[str]],
+    cat: Category,
+    plugins: Sequence[object],
+) -> None:
+    """Failed sends never roll back a command, stay pending with their error
+    and are retried until delivered, once."""
     clock = FakeClock(_T0)
     flaky = make_notifier(2)
     backoff = timedelta(minutes=1)
@@ -193,23 +216,7 @@ def check_notifier(
     plain = Engine(clock=plain_clock, plugins=plugins, load_entry_points=False)
     c, applied = _drive(engine, clock, cat)
     _, expected = _drive(plain, plain_clock, cat)
-    for (kind, got), (_, want) in zip(applied, expected, strict=True):
-        if (got.status, got.version) != (want.status, want.version):
-            raise _fail(
-                "notifier",
-                "a failing notifier never rolls back a command",
-                f"with the notifier failing, {kind} left the complaint {got.status.value} at "
-                f"version {got.version}; without a notifier it is {want.status.value} at "
-                f"version {want.version}",
-                command=kind,
-            )
-    if engine.get(c.id).version != c.version or len(engine.history(c.id)) != c.version:
-        raise _fail(
-            "notifier",
-            "a failing notifier never rolls back a command",
-            f"handle returned version {c.version}, the store holds "
-            f"{engine.get(c.id).version} with {len(engine.history(c.id))} events",
-        )
+    _check_no_rollback(engine, c, applied, expected)
     outbox = engine.store.notifications(c.id)
     unrecorded = [n.kind for n in outbox if n.status == "pending" and not n.last_error]
     if unrecorded or any(n.status == "delivered" for n in outbox):
@@ -232,6 +239,32 @@ def check_notifier(
             "failed sends are retried until delivered, once",
             f"after retries the outbox is {[(n.kind, n.status) for n in outbox]} and the "
             f"notifier sent {sent}",
+        )
+
+
+def _check_no_rollback(
+    engine: Engine,
+    c: Complaint,
+    applied: list[tuple[str, Complaint]],
+    expected: list[tuple[str, Complaint]],
+) -> None:
+    """With the notifier failing, every command applied as it does without one."""
+    for (kind, got), (_, want) in zip(applied, expected, strict=True):
+        if (got.status, got.version) != (want.status, want.version):
+            raise _fail(
+                "notifier",
+                "a failing notifier never rolls back a command",
+                f"with the notifier failing, {kind} left the complaint {got.status.value} at "
+                f"version {got.version}; without a notifier it is {want.status.value} at "
+                f"version {want.version}",
+                command=kind,
+            )
+    if engine.get(c.id).version != c.version or len(engine.history(c.id)) != c.version:
+        raise _fail(
+            "notifier",
+            "a failing notifier never rolls back a command",
+            f"handle returned version {c.version}, the store holds "
+            f"{engine.get(c.id).version} with {len(engine.history(c.id))} events",
         )
 
 

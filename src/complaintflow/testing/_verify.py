@@ -143,9 +143,26 @@ def _starts_a_day(t: datetime) -> bool:
 
 
 def _check_case(calendar: BusinessCalendar, case: DeadlineCase, extra: float) -> None:
-    cal, s, d = calendar, case.start, case.duration
-    pauses = list(case.pauses)
     data = _case_data(case)
+    plain = _check_plain(calendar, case, extra, data)
+    if case.pauses:
+        _check_pauses(calendar, case, plain, data)
+    d = case.duration
+    if d.counts_days and float(d.amount).is_integer() and d.amount >= 1:
+        _check_day_end(calendar, case, plain, data)
+
+
+def _slack(d: Duration) -> timedelta:
+    """How far past its duration a clock may read at a deadline."""
+    return _US if d.counts_days else timedelta(0)
+
+
+def _check_plain(
+    cal: BusinessCalendar, case: DeadlineCase, extra: float, data: dict[str, Any]
+) -> datetime:
+    """The deadline without pauses: not before the start, monotone in the
+    duration, and the clock at it reads the duration. Returns it."""
+    s, d = case.start, case.duration
     plain = _guard(case, lambda: cal.add(s, d))
     if _instant(plain) < _instant(s):
         raise _Violation(
@@ -163,62 +180,83 @@ def _check_case(calendar: BusinessCalendar, case: DeadlineCase, extra: float) ->
                 data,
             )
     used = _guard(case, lambda: cal.consumed(s, plain, d))
-    slack = _US if d.counts_days else timedelta(0)
-    if not d.measure <= used <= d.measure + slack:
+    if not d.measure <= used <= d.measure + _slack(d):
         raise _Violation(
             "the clock at a deadline reads exactly its duration: consumed(s, add(s, d)) == d",
             f"at the deadline {_when(plain)} the clock reads {used}, not {d.measure}",
             data,
         )
-    if pauses:
-        paused = _guard(case, lambda: cal.add(s, d, pauses))
-        if _instant(paused) < _instant(plain):
+    return plain
+
+
+def _check_pauses(
+    cal: BusinessCalendar, case: DeadlineCase, plain: datetime, data: dict[str, Any]
+) -> None:
+    """Pauses never bring a deadline forward and add exactly their working time."""
+    s, d = case.start, case.duration
+    pauses = list(case.pauses)
+    paused = _guard(case, lambda: cal.add(s, d, pauses))
+    if _instant(paused) < _instant(plain):
+        raise _Violation(
+            "pauses never bring a deadline forward",
+            f"with the pauses the deadline is {_when(paused)}, before {_when(plain)} without",
+            data,
+        )
+    net = _guard(case, lambda: cal.consumed(s, paused, d, pauses))
+    if not d.measure <= net <= d.measure + _slack(d):
+        raise _Violation(
+            "pauses add exactly their working time: net of the pauses, the clock at "
+            "the paused deadline reads the duration",
+            f"at the paused deadline {_when(paused)} the clock net of pauses reads {net}, "
+            f"not {d.measure}",
+            data,
+        )
+
+
+def _check_day_end(
+    cal: BusinessCalendar, case: DeadlineCase, plain: datetime, data: dict[str, Any]
+) -> None:
+    """A whole number of days ends at 24:00 of the right day."""
+    s, d = case.start, case.duration
+    if not _starts_a_day(plain):
+        raise _Violation(
+            "a day-counted deadline ends at 24:00 of a day",
+            f"the deadline {_when(plain)} is not the first instant of a day",
+            data,
+        )
+    last = plain.date() - timedelta(days=1)
+    if d.kind != "working_days":
+        return
+    counted = [
+        s.date() + timedelta(days=i)
+        for i in range(1, (last - s.date()).days + 1)
+        if cal.is_working_day(s.date() + timedelta(days=i))
+    ]
+    if not cal.is_working_day(last) or len(counted) != int(d.amount):
+        raise _Violation(
+            "working_days(n) ends at 24:00 of the n-th working day after the start date",
+            f"the deadline {_when(plain)} ends {last}, but the working days after "
+            f"{s.date()} up to it are {[str(x) for x in counted]}",
+            data,
+        )
+    _check_declared_days(cal, s.date(), last, data)
+
+
+def _check_declared_days(
+    cal: BusinessCalendar, first: date, last: date, data: dict[str, Any]
+) -> None:
+    """Each day after ``first`` up to ``last`` is a working day exactly as declared."""
+    for i in range(1, (last - first).days + 1):
+        day = first + timedelta(days=i)
+        if cal.is_working_day(day) != _declared_working(cal, day):
             raise _Violation(
-                "pauses never bring a deadline forward",
-                f"with the pauses the deadline is {_when(paused)}, before {_when(plain)} without",
+                "a day is a working day exactly as the calendar's weekmask, holidays "
+                "and makeup days declare",
+                f"{day} ({day:%A}) is {'' if cal.is_working_day(day) else 'not '}"
+                "a working day by is_working_day, but its declared data say "
+                f"{'it is' if _declared_working(cal, day) else 'it is not'}",
                 data,
             )
-        net = _guard(case, lambda: cal.consumed(s, paused, d, pauses))
-        if not d.measure <= net <= d.measure + slack:
-            raise _Violation(
-                "pauses add exactly their working time: net of the pauses, the clock at "
-                "the paused deadline reads the duration",
-                f"at the paused deadline {_when(paused)} the clock net of pauses reads {net}, "
-                f"not {d.measure}",
-                data,
-            )
-    if d.counts_days and float(d.amount).is_integer() and d.amount >= 1:
-        if not _starts_a_day(plain):
-            raise _Violation(
-                "a day-counted deadline ends at 24:00 of a day",
-                f"the deadline {_when(plain)} is not the first instant of a day",
-                data,
-            )
-        last = plain.date() - timedelta(days=1)
-        if d.kind == "working_days":
-            counted = [
-                s.date() + timedelta(days=i)
-                for i in range(1, (last - s.date()).days + 1)
-                if cal.is_working_day(s.date() + timedelta(days=i))
-            ]
-            if not cal.is_working_day(last) or len(counted) != int(d.amount):
-                raise _Violation(
-                    "working_days(n) ends at 24:00 of the n-th working day after the start date",
-                    f"the deadline {_when(plain)} ends {last}, but the working days after "
-                    f"{s.date()} up to it are {[str(x) for x in counted]}",
-                    data,
-                )
-            for i in range(1, (last - s.date()).days + 1):
-                day = s.date() + timedelta(days=i)
-                if cal.is_working_day(day) != _declared_working(cal, day):
-                    raise _Violation(
-                        "a day is a working day exactly as the calendar's weekmask, holidays "
-                        "and makeup days declare",
-                        f"{day} ({day:%A}) is {'' if cal.is_working_day(day) else 'not '}"
-                        "a working day by is_working_day, but its declared data say "
-                        f"{'it is' if _declared_working(cal, day) else 'it is not'}",
-                        data,
-                    )
 
 
 def _sweep(calendar: BusinessCalendar) -> None:

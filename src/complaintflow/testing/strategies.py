@@ -506,7 +506,6 @@ def complaint_histories(
         raise InvalidInput.field("categories", "must name at least one category")
     longest = _longest(policy)
     cat = draw(st.sampled_from(cats))
-    by_id = {c.id: c for c in cats}
     t = start or draw(
         aware_datetimes(
             tz=ZoneInfo("Asia/Shanghai"),
@@ -514,7 +513,49 @@ def complaint_histories(
             max_value=datetime(2026, 6, 30),
         )
     )
-    new = NewComplaint(
+    new = _new_complaint(draw, cat, t)
+    walk = _Walk(cats=cats, by_id={c.id: c for c in cats}, cat=cat, t=t, closed_at=t)
+    gap = st.one_of(
+        st.integers(1, 600).map(lambda m: timedelta(minutes=m)),
+        st.floats(0.0, 1.0).map(lambda f: max(longest * f, timedelta(seconds=1))),
+    )
+    out: list[Command] = []
+    for _ in range(draw(st.integers(0, max_commands))):
+        if walk.status in ("rejected", "withdrawn"):
+            break
+        walk.t = (walk.t.astimezone(UTC) + draw(gap)).astimezone(walk.t.tzinfo)
+        options = _next_options(draw, walk)
+        if not options:
+            break
+        kind = draw(st.sampled_from(options))
+        actor: Actor = draw(_STAFF_DRAWN)
+        out.append(_next_command(draw, kind, actor, walk))
+    return History(new, _COMPLAINANT, tuple(out))
+
+
+_TEXT = st.sampled_from(["Checked.", "See the attached receipt.", "原因见附件。"])
+_STAFF_DRAWN = st.sampled_from(_STAFF)
+
+
+@dataclass
+class _Walk:
+    """Where a history being drawn stands: what the next command may be."""
+
+    cats: tuple[Category, ...]
+    by_id: dict[str, Category]
+    cat: Category
+    t: datetime
+    closed_at: datetime
+    status: str = "received"
+    prior: str = ""  # the status an information request paused
+    asked: str = ""  # the party it asked
+    steps: set[str] = field(default_factory=set)
+    satisfied: bool | None = None
+
+
+def _new_complaint(draw: st.DrawFn, cat: Category, t: datetime) -> NewComplaint:
+    """The drawn complaint of ``cat``, received at ``t``."""
+    return NewComplaint(
         channel=draw(st.sampled_from(["web", "app", "phone"])),
         category=cat.id,
         complainant=Party(id=_COMPLAINANT.id, name="Li Hua", contact="+86 138 0000 0000"),
@@ -522,103 +563,118 @@ def complaint_histories(
         subject="A complaint drawn by complaint_histories",
         received_at=t,
     )
-    status, prior, asked = "received", "", ""
-    steps: set[str] = set()
-    satisfied: bool | None = None
-    closed_at = t
-    out: list[Command] = []
-    text = st.sampled_from(["Checked.", "See the attached receipt.", "原因见附件。"])
-    staff = st.sampled_from(_STAFF)
-    gap = st.one_of(
-        st.integers(1, 600).map(lambda m: timedelta(minutes=m)),
-        st.floats(0.0, 1.0).map(lambda f: max(longest * f, timedelta(seconds=1))),
+
+
+def _next_options(draw: st.DrawFn, walk: _Walk) -> list[str]:
+    """The commands that may come next, weighted by repetition (none: stop).
+
+    A reopen of a closed complaint past the reopen window moves ``walk.t``
+    back to a day after the closing."""
+    if walk.status == "closed":
+        if walk.satisfied is False and walk.t - walk.closed_at > _REOPEN_WINDOW:
+            walk.t = walk.closed_at + timedelta(days=1)
+        return ["reopen"] if walk.satisfied is False else []
+    cat, steps, status = walk.cat, walk.steps, walk.status
+    progress = {
+        "received": ["acknowledge"] * 6 + ["reject"],
+        "verifying": ["classify"] * 4 + ["record_step"] * 2 + ["reject"],
+        "classified": ["record_step"] * 4 + (["decide"] * 6 if cat.required_steps <= steps else []),
+        "decided": ["execute"] * 6 + ["record_step"],
+        "executed": ["follow_up"] * 6 + ["record_step"],
+        "awaiting_info": ["provide_info"] * 8,
+    }
+    options: list[str] = ["note", "assign", "escalate"]
+    options += progress[status]
+    options += [] if status == "awaiting_info" else ["request_info"] * 2
+    if draw(st.sampled_from([False] * 19 + [True])):  # rarely: a withdrawal
+        options = ["withdraw"]
+    if status in ("verifying", "classified", "decided", "executed") and not cat.steps:
+        options = [o for o in options if o != "record_step"]
+    return options
+
+
+def _next_command(draw: st.DrawFn, kind: str, actor: Actor, walk: _Walk) -> Command:
+    """The drawn command of ``kind``; ``walk`` moves past it."""
+    t = walk.t
+    if kind in ("acknowledge", "classify", "record_step", "decide", "execute", "follow_up"):
+        return _handling_command(draw, kind, actor, walk)
+    if kind in ("reject", "withdraw", "request_info", "provide_info", "reopen"):
+        return _turn_command(draw, kind, actor, walk)
+    if kind == "assign":
+        return Assign(actor=actor, at=t, handler=draw(st.sampled_from(["h-2", "h-3"])))
+    if kind == "escalate":
+        return Escalate(actor=actor, at=t, reason=draw(_TEXT))
+    return Note(actor=actor, at=t, text=draw(_TEXT))
+
+
+def _handling_command(draw: st.DrawFn, kind: str, actor: Actor, walk: _Walk) -> Command:
+    """A command moving the complaint along the guide's main flow."""
+    t = walk.t
+    if kind == "acknowledge":
+        walk.status = "verifying"
+        return Acknowledge(actor=actor, at=t)
+    if kind == "classify":
+        walk.cat = draw(st.sampled_from([walk.cat, *walk.cats]))
+        walk.steps &= {s.id for s in walk.cat.steps}
+        walk.status = "classified"
+        return Classify(actor=actor, at=t, category=walk.cat.id)
+    if kind == "record_step":
+        return _record_step(draw, actor, walk)
+    if kind == "decide":
+        shift = draw(st.none() | st.integers(0, 48).map(lambda h: timedelta(hours=h)))
+        cmd = Decide(
+            actor=actor,
+            at=t,
+            outcome=draw(st.sampled_from(["upheld", "partially_upheld", "not_upheld"])),
+            basis=draw(_TEXT),
+            effective_at=None if shift is None else t + shift,
+        )
+        walk.status = "decided"
+        return cmd
+    if kind == "execute":
+        walk.status = "executed"
+        return Execute(actor=actor, at=t)
+    walk.satisfied, walk.closed_at = draw(st.booleans()), t
+    walk.status = "closed"
+    return FollowUp(actor=actor, at=t, satisfied=walk.satisfied)
+
+
+def _record_step(draw: st.DrawFn, actor: Actor, walk: _Walk) -> Command:
+    """A step of the category's procedure, required ones first."""
+    cat, steps = walk.cat, walk.steps
+    missing = sorted({s.id for s in cat.steps} - steps)
+    sid = draw(
+        st.sampled_from(sorted(cat.required_steps - steps) or missing or [s.id for s in cat.steps])
     )
-    for _ in range(draw(st.integers(0, max_commands))):
-        if status in ("rejected", "withdrawn"):
-            break
-        t = (t.astimezone(UTC) + draw(gap)).astimezone(t.tzinfo)
-        options: list[str] = ["note", "assign", "escalate"]
-        progress = {
-            "received": ["acknowledge"] * 6 + ["reject"],
-            "verifying": ["classify"] * 4 + ["record_step"] * 2 + ["reject"],
-            "classified": ["record_step"] * 4
-            + (["decide"] * 6 if cat.required_steps <= steps else []),
-            "decided": ["execute"] * 6 + ["record_step"],
-            "executed": ["follow_up"] * 6 + ["record_step"],
-            "awaiting_info": ["provide_info"] * 8,
-        }
-        if status == "closed":
-            if satisfied is False and t - closed_at > _REOPEN_WINDOW:
-                t = closed_at + timedelta(days=1)
-            options = ["reopen"] if satisfied is False else []
-            if not options:
-                break
-        else:
-            options += progress[status]
-            options += [] if status == "awaiting_info" else ["request_info"] * 2
-            if draw(st.sampled_from([False] * 19 + [True])):  # rarely: a withdrawal
-                options = ["withdraw"]
-            if status in ("verifying", "classified", "decided", "executed") and not cat.steps:
-                options = [o for o in options if o != "record_step"]
-        kind = draw(st.sampled_from(options))
-        actor: Actor = draw(staff)
-        cmd: Command
-        if kind == "acknowledge":
-            cmd, status = Acknowledge(actor=actor, at=t), "verifying"
-        elif kind == "classify":
-            cat = draw(st.sampled_from([cat, *cats]))
-            steps &= {s.id for s in cat.steps}
-            cmd, status = Classify(actor=actor, at=t, category=cat.id), "classified"
-        elif kind == "record_step":
-            missing = sorted({s.id for s in cat.steps} - steps)
-            sid = draw(
-                st.sampled_from(
-                    sorted(cat.required_steps - steps) or missing or [s.id for s in cat.steps]
-                )
-            )
-            spec = by_id[cat.id].step(sid)
-            data = {k: draw(st.sampled_from(v)) for k, v in (spec.fields if spec else {}).items()}
-            steps.add(sid)
-            cmd = RecordStep(actor=actor, at=t, step=sid, data=data)
-        elif kind == "decide":
-            shift = draw(st.none() | st.integers(0, 48).map(lambda h: timedelta(hours=h)))
-            cmd = Decide(
-                actor=actor,
-                at=t,
-                outcome=draw(st.sampled_from(["upheld", "partially_upheld", "not_upheld"])),
-                basis=draw(text),
-                effective_at=None if shift is None else t + shift,
-            )
-            status = "decided"
-        elif kind == "execute":
-            cmd, status = Execute(actor=actor, at=t), "executed"
-        elif kind == "follow_up":
-            satisfied, closed_at = draw(st.booleans()), t
-            cmd, status = FollowUp(actor=actor, at=t, satisfied=satisfied), "closed"
-        elif kind == "reject":
-            reason = draw(st.sampled_from(["incomplete", "malicious", "out_of_scope"]))
-            cmd = Reject(actor=actor, at=t, reason=reason, statement=draw(text))
-            status = "rejected"
-        elif kind == "withdraw":
-            actor = draw(st.sampled_from([_COMPLAINANT, *_STAFF]))
-            cmd, status = Withdraw(actor=actor, at=t, reason=draw(text)), "withdrawn"
-        elif kind == "request_info":
-            party = draw(st.sampled_from(["complainant", "respondent"]))
-            cmd = RequestInfo(actor=actor, at=t, party=party, question=draw(text))
-            status, prior, asked = "awaiting_info", status, party
-        elif kind == "provide_info":
-            own = _COMPLAINANT if asked == "complainant" else _RESPONDENT
-            actor = draw(st.sampled_from([own, own, *_STAFF]))
-            cmd, status = ProvideInfo(actor=actor, at=t, info=draw(text)), prior
-        elif kind == "reopen":
-            actor = draw(st.sampled_from([_COMPLAINANT, _SUPERVISOR]))
-            cmd, status = Reopen(actor=actor, at=t, reason=draw(text)), "verifying"
-            steps, satisfied = set(), None
-        elif kind == "assign":
-            cmd = Assign(actor=actor, at=t, handler=draw(st.sampled_from(["h-2", "h-3"])))
-        elif kind == "escalate":
-            cmd = Escalate(actor=actor, at=t, reason=draw(text))
-        else:
-            cmd = Note(actor=actor, at=t, text=draw(text))
-        out.append(cmd)
-    return History(new, _COMPLAINANT, tuple(out))
+    spec = walk.by_id[cat.id].step(sid)
+    data = {k: draw(st.sampled_from(v)) for k, v in (spec.fields if spec else {}).items()}
+    steps.add(sid)
+    return RecordStep(actor=actor, at=walk.t, step=sid, data=data)
+
+
+def _turn_command(draw: st.DrawFn, kind: str, actor: Actor, walk: _Walk) -> Command:
+    """A rejection, withdrawal, information request or answer, or reopen."""
+    t = walk.t
+    cmd: Command
+    if kind == "reject":
+        reason = draw(st.sampled_from(["incomplete", "malicious", "out_of_scope"]))
+        cmd, walk.status = (
+            Reject(actor=actor, at=t, reason=reason, statement=draw(_TEXT)),
+            "rejected",
+        )
+    elif kind == "withdraw":
+        actor = draw(st.sampled_from([_COMPLAINANT, *_STAFF]))
+        cmd, walk.status = Withdraw(actor=actor, at=t, reason=draw(_TEXT)), "withdrawn"
+    elif kind == "request_info":
+        party = draw(st.sampled_from(["complainant", "respondent"]))
+        cmd = RequestInfo(actor=actor, at=t, party=party, question=draw(_TEXT))
+        walk.status, walk.prior, walk.asked = "awaiting_info", walk.status, party
+    elif kind == "provide_info":
+        own = _COMPLAINANT if walk.asked == "complainant" else _RESPONDENT
+        actor = draw(st.sampled_from([own, own, *_STAFF]))
+        cmd, walk.status = ProvideInfo(actor=actor, at=t, info=draw(_TEXT)), walk.prior
+    else:  # reopen
+        actor = draw(st.sampled_from([_COMPLAINANT, _SUPERVISOR]))
+        cmd, walk.status = Reopen(actor=actor, at=t, reason=draw(_TEXT)), "verifying"
+        walk.steps, walk.satisfied = set(), None
+    return cmd
