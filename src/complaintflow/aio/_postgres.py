@@ -21,6 +21,7 @@ from complaintflow.errors import ConcurrencyError, InvalidInput, NotFound, Store
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import DEFAULT_LEASE, Save
 from complaintflow.stores._base import ParsedCache, dead, delivered, failed, status_filter
+from complaintflow.stores._index import needs_triage
 from complaintflow.stores._postgres import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -32,14 +33,16 @@ _LOCK_KEY: Final = 0x0C0F_F10E
 """The advisory lock that serializes migrations (the blocking store's key)."""
 
 _INSERT: Final = (
-    b"INSERT INTO complaints VALUES (%(id)s, %(version)s, %(status)s, %(is_open)s, "
+    b"INSERT INTO complaints (id, version, status, is_open, complainant, respondent, "
+    b"category, handler, received_at, next_check, needs_triage, doc) "
+    b"VALUES (%(id)s, %(version)s, %(status)s, %(is_open)s, "
     b"%(complainant)s, %(respondent)s, %(category)s, %(handler)s, %(received_at)s, "
-    b"%(next_check)s, %(doc)s::jsonb)"
+    b"%(next_check)s, %(needs_triage)s, %(doc)s::jsonb)"
 )
 _UPDATE: Final = (
     b"UPDATE complaints SET version = %(version)s, status = %(status)s, "
     b"is_open = %(is_open)s, category = %(category)s, handler = %(handler)s, "
-    b"next_check = %(next_check)s, doc = %(doc)s::jsonb "
+    b"next_check = %(next_check)s, needs_triage = %(needs_triage)s, doc = %(doc)s::jsonb "
     b"WHERE id = %(id)s AND version = %(expected)s"
 )
 _CLAIM: Final = (
@@ -71,6 +74,7 @@ def _params(c: Complaint) -> dict[str, Any]:
         "handler": c.handler,
         "received_at": c.received_at,
         "next_check": None if c.sla is None else c.sla.next_check,
+        "needs_triage": needs_triage(c),
         "doc": c.model_dump_json(),
     }
 
@@ -344,6 +348,7 @@ class AsyncPostgresStore:
         status: Status | Iterable[Status] | None = None,
         category: str | None = None,
         handler: str | None = None,
+        needs_triage: bool | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
@@ -354,6 +359,7 @@ class AsyncPostgresStore:
             ("respondent", respondent),
             ("category", category),
             ("handler", handler),
+            ("needs_triage", needs_triage),
         ):
             if value is not None:
                 clauses.append(f"{column} = %s")

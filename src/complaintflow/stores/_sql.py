@@ -39,7 +39,7 @@ from complaintflow.stores._base import (
     save_each,
     status_filter,
 )
-from complaintflow.stores._index import index_row, match_keys, order_key
+from complaintflow.stores._index import index_row, match_keys, needs_triage, order_key
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore"]
 
@@ -93,6 +93,12 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (complainant, key, complaint_id)
         ){without_rowid}""",
     ),
+    # 4: the triage queue: complaints the classifier left to a handler
+    # (filled for older rows when migrating)
+    (
+        "ALTER TABLE complaints ADD COLUMN needs_triage {bool} NOT NULL DEFAULT FALSE",
+        "CREATE INDEX complaints_triage ON complaints (received_at, id) WHERE needs_triage",
+    ),
 )
 """Forward migrations, as templates a :class:`Dialect` renders:
 ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``."""
@@ -103,24 +109,27 @@ SCHEMA_VERSION: Final = len(MIGRATIONS)
 _KEYS_SINCE: Final = 3
 """The schema version that introduced ``complaint_keys``."""
 
+_TRIAGE_SINCE: Final = 4
+"""The schema version that introduced ``complaints.needs_triage``."""
+
 _T = TypeVar("_T")
 _NAMED: Final = re.compile(r"%\((\w+)\)s")
 
 _COLUMNS: Final = (
     "id, version, status, is_open, complainant, respondent, category, handler, "
-    "received_at, next_check, doc"
+    "received_at, next_check, needs_triage, doc"
 )
 _INSERT: Final = (
     f"INSERT INTO complaints ({_COLUMNS}) VALUES (%(id)s, %(version)s, %(status)s, "
     "%(is_open)s, %(complainant)s, %(respondent)s, %(category)s, %(handler)s, "
-    "%(received_at)s, %(next_check)s, %(doc)s{json})"
+    "%(received_at)s, %(next_check)s, %(needs_triage)s, %(doc)s{json})"
 )
 # parties and receipt never change: leaving their columns out of the SET
 # spares their indexes
 _UPDATE: Final = (
     "UPDATE complaints SET version = %(version)s, status = %(status)s, "
     "is_open = %(is_open)s, category = %(category)s, handler = %(handler)s, "
-    "next_check = %(next_check)s, doc = %(doc)s{json} "
+    "next_check = %(next_check)s, needs_triage = %(needs_triage)s, doc = %(doc)s{json} "
     "WHERE id = %(id)s AND version = %(expected)s"
 )
 _PENDING: Final = "SELECT {doc} FROM notifications WHERE status = 'pending'"
@@ -289,6 +298,8 @@ class SQLStore:
                 conn.execute(self.dialect.q(statement))
         if 0 < current < _KEYS_SINCE:
             self._backfill_keys(conn)
+        if 0 < current < _TRIAGE_SINCE:
+            self._backfill_triage(conn)
         if current != SCHEMA_VERSION:
             conn.execute(q("UPDATE schema_version SET version = %s"), (SCHEMA_VERSION,))
 
@@ -296,6 +307,16 @@ class SQLStore:
         docs = conn.execute(self.dialect.q("SELECT {doc} FROM complaints")).fetchall()
         for c in _docs(docs):
             self._insert_keys(conn, c)
+
+    def _backfill_triage(self, conn: Any) -> None:
+        docs = conn.execute(
+            self.dialect.q("SELECT {doc} FROM complaints WHERE category IS NULL")
+        ).fetchall()
+        ids = [(True, c.id) for c in _docs(docs) if needs_triage(c)]
+        if ids:
+            conn.cursor().executemany(
+                self.dialect.q("UPDATE complaints SET needs_triage = %s WHERE id = %s"), ids
+            )
 
     # -- complaints -------------------------------------------------------------
 
@@ -459,6 +480,7 @@ class SQLStore:
         status: Status | Iterable[Status] | None = None,
         category: str | None = None,
         handler: str | None = None,
+        needs_triage: bool | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
@@ -470,6 +492,7 @@ class SQLStore:
             ("category", category),
             ("handler", handler),
             ("is_open", True if open_only else None),
+            ("needs_triage", needs_triage),
         ):
             if value is not None:
                 clauses.append(f"{column} = %s")
