@@ -486,6 +486,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     rc.add_argument("--pack", action="store_true", help="the file is a policy pack")
     add_worker_parser(sub)
     importlib.import_module("complaintflow._cli_rules").add_commands(rsub)
+    importlib.import_module("complaintflow._cli_report").add_parser(sub)
     _cli_calendar.add_parser(sub)
     _cli_certs.add_parsers(sub)
     return parser, sla
@@ -497,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, sla = _parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "rules" and hasattr(args, "run"):
+        if args.command in ("rules", "report") and hasattr(args, "run"):
             return int(args.run(args))
         if args.command == "rules":
             return _rules_check(args.file, args.category, pack=args.pack)
