@@ -486,9 +486,9 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     rc.add_argument("--pack", action="store_true", help="the file is a policy pack")
     add_worker_parser(sub)
     importlib.import_module("complaintflow._cli_rules").add_commands(rsub)
-    importlib.import_module("complaintflow._cli_report").add_parser(sub)
     _cli_calendar.add_parser(sub)
     _cli_certs.add_parsers(sub)
+    importlib.import_module("complaintflow._cli_report").add_parser(sub)
     return parser, sla
 
 
