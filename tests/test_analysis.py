@@ -4,12 +4,16 @@ force over the complaints the tests stored."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import os
 import random
 import sqlite3
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,6 +79,33 @@ def make(
     )
 
 
+PG_DSN = os.environ.get("COMPLAINTFLOW_TEST_POSTGRES_DSN")
+PG_SKIP = "COMPLAINTFLOW_TEST_POSTGRES_DSN is not set: PostgreSQL store tests skipped"
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    if not PG_DSN:
+        pytest.skip(PG_SKIP)
+    import psycopg
+
+    schema = f"cf_test_{uuid.uuid4().hex[:12]}"
+    yield schema
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'.encode())
+
+
+def open_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> cf.Store:
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "sqlite":
+        return SQLiteStore(tmp_path / "a.db")
+    from complaintflow.stores import PostgresStore
+
+    schema = request.getfixturevalue("pg_schema")
+    return PostgresStore(PG_DSN or "", schema=schema)
+
+
 def put(store: cf.Store, complaints: list[cf.Complaint]) -> None:
     for c in complaints:
         store.save(c, expected_version=0, events=[])
@@ -83,9 +114,11 @@ def put(store: cf.Store, complaints: list[cf.Complaint]) -> None:
 # -- the triage queue from the index ---------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
-def test_find_needs_triage_follows_the_classification(kind: str, tmp_path: Path) -> None:
-    store: cf.Store = MemoryStore() if kind == "memory" else SQLiteStore(tmp_path / "a.db")
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgres"])
+def test_find_needs_triage_follows_the_classification(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store = open_store(kind, tmp_path, request)
     rows = [
         make(i, MONDAY + timedelta(hours=i), category=None, triage=i % 3 == 0) for i in range(9)
     ]
@@ -101,6 +134,32 @@ def test_find_needs_triage_follows_the_classification(kind: str, tmp_path: Path)
     store.save(first, expected_version=1, events=[])
     assert [c.id for c in engine.find(needs_triage=True)] == expected[1:]
     assert [c.id for c in engine.find(needs_triage=True, limit=1, offset=1)] == expected[2:3]
+    store.close()
+
+
+def test_the_async_postgres_store_indexes_triage_too(pg_schema: str) -> None:
+    from complaintflow.aio import AsyncPostgresStore
+
+    rows = [
+        make(i, MONDAY + timedelta(hours=i), category=None, triage=i % 2 == 0) for i in range(4)
+    ]
+
+    async def go() -> tuple[list[str], list[str]]:
+        store = await AsyncPostgresStore.open(PG_DSN or "", schema=pg_schema)
+        try:
+            for c in rows:
+                await store.save(c, expected_version=0, events=[])
+            first = rows[0].model_copy(update={"category": "goods", "version": 2})
+            await store.save(first, expected_version=1, events=[])
+            yes = await store.find(needs_triage=True)
+            no = await store.find(needs_triage=False)
+        finally:
+            await store.close()
+        return [c.id for c in yes], [c.id for c in no]
+
+    yes, no = asyncio.run(go())
+    assert yes == [rows[2].id]
+    assert no == [rows[0].id, rows[1].id, rows[3].id]
 
 
 def test_engine_find_refuses_what_is_not_a_filter() -> None:
@@ -205,9 +264,11 @@ def generated(seed: int, n: int) -> list[cf.Complaint]:
     ]
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
-def test_analysis_matches_a_brute_force_count(kind: str, tmp_path: Path) -> None:
-    store: cf.Store = MemoryStore() if kind == "memory" else SQLiteStore(tmp_path / "a.db")
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgres"])
+def test_analysis_matches_a_brute_force_count(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store = open_store(kind, tmp_path, request)
     rows = generated(7, 300)
     put(store, rows)
     since, until = MONDAY + timedelta(days=3), MONDAY + timedelta(weeks=11, hours=5)
