@@ -419,3 +419,19 @@ def test_report_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "--since: not an ISO 8601 time" in capsys.readouterr().err
     assert main([*args, "-o", str(tmp_path / "missing" / "r.json")]) == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_repeat_complainants_past_the_candidate_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    import complaintflow._analysis as analysis
+
+    monkeypatch.setattr(analysis, "CANDIDATES", 3)
+    # u-heavy: 6 of 16 complaints, more than 16 / (3 + 1): certainly a candidate
+    who = ["u-heavy", "u-a", "u-heavy", "u-b", "u-c", "u-heavy", "u-d", "u-e"] * 2
+    rows = [make(i, MONDAY + timedelta(hours=i), complainant=w) for i, w in enumerate(who)]
+    store = MemoryStore()
+    put(store, rows)
+    result = analyse(store, MONDAY, MONDAY + timedelta(weeks=1))
+    counted = Counter(who)  # brute force
+    assert result.repeat_complainants[0] == ("u-heavy", counted["u-heavy"])
+    for w, n in result.repeat_complainants:
+        assert n == counted[w]
