@@ -126,7 +126,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], "{demo,sla,diagram,rules,worker,calendar,explain,whatif}"),
+        ([], "{demo,sla,diagram,rules,worker,calendar,explain,whatif,report}"),
         (["demo"], "--count N"),
         (["sla"], "the category's required"),
         (["diagram"], "--format"),

@@ -10,6 +10,7 @@ import importlib
 import logging
 
 from complaintflow import rules, sla, stores
+from complaintflow._analysis import Analysis, RespondentTrend, Spike
 from complaintflow._certificates import (
     CertificateCalendar,
     CertificateChange,
@@ -110,6 +111,7 @@ __all__ = [
     "TERMINAL_STATUSES",
     "Acknowledge",
     "Actor",
+    "Analysis",
     "Assign",
     "BusinessCalendar",
     "CalendarRangeError",
@@ -159,12 +161,14 @@ __all__ = [
     "Reject",
     "Reopen",
     "RequestInfo",
+    "RespondentTrend",
     "RuleFileError",
     "RuleSet",
     "SlaAlert",
     "SlaPolicy",
     "SlaReport",
     "SlaTarget",
+    "Spike",
     "Status",
     "Step",
     "Store",

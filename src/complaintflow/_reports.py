@@ -7,7 +7,9 @@ commands; see ``docs/design.md``)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from complaintflow._analysis import Analysis, analyse, check_find
 from complaintflow._base import aware
 from complaintflow._certificates import DeadlineCertificate, build_certificate
 from complaintflow._metrics import Metrics, compute_metrics
@@ -91,3 +93,21 @@ class Reports:
             self.store, self._sla, policy=policy, calendar=calendar,
             since=since, until=until, now=now, batch=batch,
         )  # fmt: skip
+
+    # -- analysis and the triage queue (issue 15) -------------------------------------
+
+    def find(self, **filters: Any) -> list[Complaint]:
+        """The store's :meth:`~complaintflow.stores.Store.find`, as is: e.g.
+        ``find(needs_triage=True, open_only=True)`` lists the triage queue."""
+        return self.store.find(**check_find(filters))
+
+    def analysis(
+        self, since: datetime, until: datetime, *, top: int = 10, spike_min: int = 5
+    ) -> Analysis:
+        """The complaints received in ``[since, until)`` analysed (guide
+        §1.2.2–1.2.3), read from the store a page at a time: weekly counts
+        per category and channel, the ``top`` respondents by upheld
+        complaints with their trend, repeat complainants, spikes (a week
+        above mean + 3 sd of the previous 8 and at least ``spike_min``) and
+        the most frequent terms per category. See docs/analysis.md."""
+        return analyse(self.store, since, until, top=top, spike_min=spike_min)

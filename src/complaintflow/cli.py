@@ -404,6 +404,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     importlib.import_module("complaintflow._cli_rules").add_commands(rsub)
     _cli_calendar.add_parser(sub)
     _cli_certs.add_parsers(sub)
+    importlib.import_module("complaintflow._cli_report").add_parser(sub)
     return parser, sla
 
 
@@ -523,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, sla = _parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "rules" and hasattr(args, "run"):
+        if args.command in ("rules", "report") and hasattr(args, "run"):
             return int(args.run(args))
         if args.command == "rules":
             return _rules_check(args.file, args.category, pack=args.pack)

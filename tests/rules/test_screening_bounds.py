@@ -176,13 +176,16 @@ def test_an_older_sqlite_database_gets_its_keys_filed(tmp_path: Path) -> None:
         first = engine.submit(_new(), actor=ME)
         # as a version-2 database was: no complaint_keys table
         store._conn.execute("DROP TABLE complaint_keys")
+        # nor the triage column of version 4
+        store._conn.execute("DROP INDEX complaints_triage")
+        store._conn.execute("ALTER TABLE complaints DROP COLUMN needs_triage")
         store._conn.execute("UPDATE schema_version SET version = 2")
     with SQLiteStore(path) as store:
         engine = cf.Engine(store=store, clock=clock, load_entry_points=False)
         clock.advance(hours=1)
         again = engine.submit(_new(order_id="o-9"), actor=ME)
         assert [(f.kind, f.related) for f in again.flags] == [("duplicate", (first.id,))]
-        assert store.schema_version == 3
+        assert store.schema_version == 4
 
 
 def test_screening_never_reads_the_whole_history() -> None:

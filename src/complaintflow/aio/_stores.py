@@ -102,6 +102,7 @@ class AsyncStore(Protocol):
         status: Status | Iterable[Status] | None = None,
         category: str | None = None,
         handler: str | None = None,
+        needs_triage: bool | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:

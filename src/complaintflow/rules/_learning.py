@@ -26,7 +26,12 @@ PAGE: Final = 500
 
 class _Finds(Protocol):
     def find(
-        self, *, open_only: bool = False, limit: int = 100, offset: int = 0
+        self,
+        *,
+        open_only: bool = False,
+        needs_triage: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> list[Complaint]: ...
 
     def events(self, complaint_id: str) -> list[Event]: ...
@@ -64,16 +69,15 @@ def triage_queue(store: _Finds, *, limit: int = 100, page: int = PAGE) -> list[C
     first: each has ``classification.candidates`` for the handler.
 
     ``store`` is a :class:`~complaintflow.stores.Store` (``engine.store``);
-    the store pages through its open complaints, ``page`` at a time."""
-    if not isinstance(limit, int) or limit < 1:
+    the store finds them by its index (``find(needs_triage=True)``), so the
+    cost follows the queue, not the store. ``page`` is kept for callers
+    that pass it and must be a positive integer."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         raise InvalidInput(f"limit: must be a positive integer, not {limit!r}")
-    out: list[Complaint] = []
-    for c in _pages(store, open_only=True, page=page):
-        if needs_triage(c):
-            out.append(c)
-            if len(out) >= limit:
-                break
-    return out
+    if not isinstance(page, int) or page < 1:
+        raise InvalidInput(f"page: must be a positive integer, not {page!r}")
+    found = store.find(open_only=True, needs_triage=True, limit=limit)
+    return [c for c in found if needs_triage(c)]
 
 
 def labelled_examples(store: _Finds, *, page: int = PAGE) -> Iterator[LabelledExample]:

@@ -99,12 +99,15 @@ class Store(Protocol):
         status: Status | Iterable[Status] | None = None,
         category: str | None = None,
         handler: str | None = None,
+        needs_triage: bool | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
         """Complaints matching every filter given, oldest received first (then
         by id), ``limit`` of them after skipping ``offset``. ``status`` is one
-        status or several."""
+        status or several; ``needs_triage=True`` keeps the complaints waiting
+        for a handler to choose their category (the triage queue), ``False``
+        the others."""
         ...
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:

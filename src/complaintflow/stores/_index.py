@@ -3,10 +3,10 @@
 :func:`index_row` is the only code of the stores that reads a complaint's
 SLA state (through the tiny :class:`HasNextCheck` interface): the columns
 and dictionaries the stores query (status, parties, category, handler,
-receipt, the next SLA check) all come from it, so that a change of the SLA
-state's shape touches this module alone. :func:`match_keys` gives the keys
-the duplicate screen looks complaints up by (their order and their text
-fingerprint).
+receipt, the next SLA check, whether it waits for triage) all come from
+it, so that a change of the SLA state's shape touches this module alone.
+:func:`match_keys` gives the keys the duplicate screen looks complaints up
+by (their order and their text fingerprint).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ __all__ = [
     "index_row",
     "match_keys",
     "micros",
+    "needs_triage",
     "order_key",
     "text_of",
 ]
@@ -56,6 +57,7 @@ class IndexRow(NamedTuple):
     handler: str | None
     received_at: datetime
     next_check: datetime | None
+    needs_triage: bool = False
 
 
 def _next_check(sla: HasNextCheck | None) -> datetime | None:
@@ -76,7 +78,15 @@ def index_row(c: Complaint) -> IndexRow:
         handler=c.handler,
         received_at=c.received_at.astimezone(UTC),
         next_check=_next_check(c.sla),
+        needs_triage=needs_triage(c),
     )
+
+
+def needs_triage(c: Complaint) -> bool:
+    """Whether ``c`` waits for a handler to choose its category: the
+    classifier was not sure enough (``classification.needs_triage``) and
+    no category has been given since."""
+    return c.category is None and c.classification is not None and c.classification.needs_triage
 
 
 def text_of(c: Complaint) -> str:

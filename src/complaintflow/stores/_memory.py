@@ -195,6 +195,7 @@ class MemoryStore:
         status: Status | Iterable[Status] | None = None,
         category: str | None = None,
         handler: str | None = None,
+        needs_triage: bool | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
@@ -205,11 +206,12 @@ class MemoryStore:
         else:
             order = self._received
         statuses = status_filter(status)
-        wanted = {
+        wanted: dict[str, object] = {
             "complainant": complainant,
             "respondent": respondent,
             "category": category,
             "handler": handler,
+            "needs_triage": needs_triage,
         }
         checks = [(f, v) for f, v in wanted.items() if v is not None]
         out: list[Complaint] = []
@@ -230,7 +232,7 @@ class MemoryStore:
         order: Order,
         open_only: bool,
         statuses: frozenset[str] | None,
-        checks: list[tuple[str, str]],
+        checks: list[tuple[str, object]],
     ) -> Iterator[IndexRow]:
         index = self._index
         for _, cid in order:

@@ -39,7 +39,7 @@ from complaintflow.stores._base import (
     save_each,
     status_filter,
 )
-from complaintflow.stores._index import index_row, match_keys, order_key
+from complaintflow.stores._index import index_row, match_keys, needs_triage, order_key
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore"]
 # the queries below are shared with complaintflow.aio's PostgreSQL store, which
@@ -95,6 +95,12 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (complainant, key, complaint_id)
         ){without_rowid}""",
     ),
+    # 4: the triage queue: complaints the classifier left to a handler
+    # (filled for older rows when migrating)
+    (
+        "ALTER TABLE complaints ADD COLUMN needs_triage {bool} NOT NULL DEFAULT FALSE",
+        "CREATE INDEX complaints_triage ON complaints (received_at, id) WHERE needs_triage",
+    ),
 )
 """Forward migrations, as templates a :class:`Dialect` renders:
 ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``."""
@@ -105,24 +111,27 @@ SCHEMA_VERSION: Final = len(MIGRATIONS)
 _KEYS_SINCE: Final = 3
 """The schema version that introduced ``complaint_keys``."""
 
+_TRIAGE_SINCE: Final = 4
+"""The schema version that introduced ``complaints.needs_triage``."""
+
 _T = TypeVar("_T")
 _NAMED: Final = re.compile(r"%\((\w+)\)s")
 
 _COLUMNS: Final = (
     "id, version, status, is_open, complainant, respondent, category, handler, "
-    "received_at, next_check, doc"
+    "received_at, next_check, needs_triage, doc"
 )
 _INSERT: Final = (
     f"INSERT INTO complaints ({_COLUMNS}) VALUES (%(id)s, %(version)s, %(status)s, "
     "%(is_open)s, %(complainant)s, %(respondent)s, %(category)s, %(handler)s, "
-    "%(received_at)s, %(next_check)s, %(doc)s{json})"
+    "%(received_at)s, %(next_check)s, %(needs_triage)s, %(doc)s{json})"
 )
 # parties and receipt never change: leaving their columns out of the SET
 # spares their indexes
 _UPDATE: Final = (
     "UPDATE complaints SET version = %(version)s, status = %(status)s, "
     "is_open = %(is_open)s, category = %(category)s, handler = %(handler)s, "
-    "next_check = %(next_check)s, doc = %(doc)s{json} "
+    "next_check = %(next_check)s, needs_triage = %(needs_triage)s, doc = %(doc)s{json} "
     "WHERE id = %(id)s AND version = %(expected)s"
 )
 _PENDING: Final = "SELECT {doc} FROM notifications WHERE status = 'pending'"
@@ -258,7 +267,17 @@ def _versions_sql(ids: Sequence[str]) -> str:
 
 
 _FIND_FILTERS: Final = frozenset(
-    {"complainant", "respondent", "open_only", "status", "category", "handler", "limit", "offset"}
+    {
+        "complainant",
+        "respondent",
+        "open_only",
+        "status",
+        "category",
+        "handler",
+        "needs_triage",
+        "limit",
+        "offset",
+    }
 )
 
 
@@ -270,7 +289,7 @@ def _find_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
         raise TypeError(f"find() got an unexpected keyword argument {unknown[0]!r}")
     clauses: list[str] = []
     params: list[Any] = []
-    for column in ("complainant", "respondent", "category", "handler"):
+    for column in ("complainant", "respondent", "category", "handler", "needs_triage"):
         if filters.get(column) is not None:
             clauses.append(f"{column} = %s")
             params.append(filters[column])
@@ -480,8 +499,20 @@ class SQLStore:
         if 0 < current < _KEYS_SINCE:
             for c in _docs(conn.execute(q(_ALL_DOCS)).fetchall()):
                 self._insert_keys(conn, c)
+        if 0 < current < _TRIAGE_SINCE:
+            self._backfill_triage(conn)
         if current != SCHEMA_VERSION:
             conn.execute(q(_SCHEMA_SET), (SCHEMA_VERSION,))
+
+    def _backfill_triage(self, conn: Any) -> None:
+        docs = conn.execute(
+            self.dialect.q("SELECT {doc} FROM complaints WHERE category IS NULL")
+        ).fetchall()
+        ids = [(True, c.id) for c in _docs(docs) if needs_triage(c)]
+        if ids:
+            conn.cursor().executemany(
+                self.dialect.q("UPDATE complaints SET needs_triage = %s WHERE id = %s"), ids
+            )
 
     # -- complaints -------------------------------------------------------------
 
@@ -613,6 +644,7 @@ class SQLStore:
         status: Status | Iterable[Status] | None = None,
         category: str | None = None,
         handler: str | None = None,
+        needs_triage: bool | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
@@ -624,6 +656,7 @@ class SQLStore:
                 "status": status,
                 "category": category,
                 "handler": handler,
+                "needs_triage": needs_triage,
                 "limit": limit,
                 "offset": offset,
             }
