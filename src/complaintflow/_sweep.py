@@ -43,23 +43,6 @@ def _iso(t: datetime, like: datetime | None) -> str:
     return (t if like is None else t.astimezone(like.tzinfo)).isoformat()
 
 
-def _alert(c: Complaint, r: TargetRecord, key: str, due: datetime, now: datetime) -> SlaAlert:
-    """The alert ``key`` (``breach`` or ``warning:<threshold>``) of target ``r``."""
-    breach = key == "breach"
-    return SlaAlert(
-        complaint_id=c.id,
-        target=r.name,
-        cycle=r.cycle,
-        kind="breach" if breach else "warning",
-        threshold=None if breach else float(key.split(":", 1)[1]),
-        due_at=due,
-        deadline=r.deadline,
-        detected_at=now,
-        handler=c.handler,
-        provisional=r.provisional,
-    )
-
-
 def _alert_event(
     after: Complaint,
     r: TargetRecord,
@@ -94,15 +77,21 @@ def _alert_event(
     )
 
 
+MakeAlert = Callable[[Complaint, TargetRecord, str, datetime, datetime], SlaAlert]
+"""``(complaint, record, key, due, now) -> alert``: ``SlaTracker.alert``."""
+
+
 def plan(
     c: Complaint,
     now: datetime,
     apply: Callable[[Complaint, Event], Complaint],
+    make_alert: MakeAlert,
     recorded_at: datetime | None = None,
 ) -> SweepPlan | None:
     """The alerts due on ``c`` by ``now``; ``None`` when nothing is due.
-    ``apply`` applies an event (reducer and SLA tracker); ``recorded_at`` is
-    the engine clock's time (``now`` when omitted)."""
+    ``apply`` applies an event (reducer and SLA tracker), ``make_alert``
+    builds each alert; ``recorded_at`` is the engine clock's time (``now``
+    when omitted)."""
     if c.sla is None:
         return None
     at = max(now, c.updated_at, key=utc)
@@ -115,7 +104,7 @@ def plan(
             key, due = r.next_alert(), r.next_alert_at
             if key is None or due is None or not _alert_due(key, due, now):
                 break
-            alert = _alert(c, r, key, due, now)
+            alert = make_alert(c, r, key, due, now)
             event = _alert_event(p.after, r, key, due, alert, at, recorded_at or now)
             p.after = apply(p.after, event)
             p.events.append(event)
@@ -138,12 +127,14 @@ class Sweeper:
         store: Store,
         outbox: Outbox,
         apply: Callable[[Complaint, Event], Complaint],
+        make_alert: MakeAlert,
         alert_hook: Callable[..., object],
         after: Callable[[list[Event], Complaint, list[Notification]], None],
     ) -> None:
         self._store = store
         self._outbox = outbox
         self._apply = apply
+        self._make_alert = make_alert
         self._alert_hook = alert_hook
         self._after = after
 
@@ -152,7 +143,7 @@ class Sweeper:
         emitted once; a complaint another writer changed meanwhile is left
         for the next sweep."""
         due = self._store.due(now, limit=limit)
-        plans = [p for c in due if (p := plan(c, now, self._apply, recorded_at))]
+        plans = [p for c in due if (p := plan(c, now, self._apply, self._make_alert, recorded_at))]
         for p in plans:
             p.notifications = self._outbox.leased(p.notifications, p.events[0].at)
         # one batch, one transaction where the store can

@@ -135,6 +135,7 @@ class Engine(Reports, Running):
             self.store,
             self._outbox,
             self._apply,
+            self._sla.alert,
             self._pm.hook.complaintflow_sla_alert,
             self._after,
         )
