@@ -47,23 +47,21 @@ def _admin() -> Any:
     return psycopg.connect(PG_DSN, autocommit=True)
 
 
-def _terminate_all_but(admin: Any, keep: set[int]) -> int:
-    """End every other backend of this database; how many were ended."""
+def _named_dsn(name: str) -> str:
+    """The test DSN with an ``application_name``, so this test ends only its
+    own store's connections (other tests may share the server)."""
+    assert PG_DSN is not None
+    return f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}application_name={name}"
+
+
+def _terminate_named(admin: Any, name: str) -> int:
+    """End every backend of this database opened under ``name``; how many."""
     rows = admin.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        "AND backend_type = 'client backend' AND NOT (pid = ANY(%s))",
-        (list(keep),),
+        "WHERE datname = current_database() AND application_name = %s",
+        (name,),
     ).fetchall()
     return len(rows)
-
-
-def _others(admin: Any) -> set[int]:
-    rows = admin.execute(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-    ).fetchall()
-    return {pid for (pid,) in rows}
 
 
 def test_one_of_dsn_pool_and_connect_is_given() -> None:
@@ -80,14 +78,14 @@ def test_one_of_dsn_pool_and_connect_is_given() -> None:
 def test_a_connection_ended_between_commands_is_replaced(schema: str) -> None:
     assert PG_DSN is not None
     clock = FakeClock(T0)
+    name = f"cf_survive_{schema}"
     with _admin() as admin:
-        before = _others(admin)
-        with PostgresStore(PG_DSN, schema=schema, max_size=2) as store:
+        with PostgresStore(_named_dsn(name), schema=schema, max_size=2) as store:
             engine = engine_on(store, clock)
             c = engine.submit(new(), actor=complainant())
             ended = 0
             for kind, payload in LIFECYCLE:
-                ended += _terminate_all_but(admin, before)
+                ended += _terminate_named(admin, name)
                 clock.advance(hours=1)
                 c = engine.handle(c.id, command(kind, payload))
             assert ended >= len(LIFECYCLE)  # the store's connection each time
