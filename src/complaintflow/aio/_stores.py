@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from complaintflow._status import Status
+from complaintflow.aio._vault import BlockingVault, ThreadedVault
 from complaintflow.errors import StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import DEFAULT_LEASE, Save, Store
+from complaintflow.stores._vault import VaultEntry
 
 __all__ = ["AsyncStore", "BlockingStore", "ThreadedStore", "is_async_store"]
 
@@ -138,12 +140,30 @@ class AsyncStore(Protocol):
         """Dead-lettered notifications, oldest first."""
         ...
 
+    async def vault_put(self, entries: Sequence[VaultEntry]) -> None:
+        """Add personal-data vault entries (existing ones are kept)."""
+        ...
+
+    async def vault_read(self, complaint_ids: Sequence[str]) -> list[VaultEntry]:
+        """The vault entries of these complaints."""
+        ...
+
+    async def vault_of(self, party_id: str) -> list[VaultEntry]:
+        """Every vault entry of one party."""
+        ...
+
+    async def vault_erase(
+        self, *, party_id: str | None = None, complaint_id: str | None = None
+    ) -> int:
+        """Delete the vault entries of a party or of a complaint."""
+        ...
+
     async def close(self) -> None:
         """Release the store's connections."""
         ...
 
 
-class ThreadedStore:
+class ThreadedStore(ThreadedVault):
     """An :class:`AsyncStore` over a blocking store (memory, SQLite): each
     call runs in a thread (:func:`asyncio.to_thread`), so the event loop
     never waits on the store.
@@ -251,7 +271,7 @@ class ThreadedStore:
         return fn
 
 
-class BlockingStore:
+class BlockingStore(BlockingVault):
     """A blocking :class:`~complaintflow.stores.Store` over an
     :class:`AsyncStore`: each call runs the coroutine on ``loop`` and waits
     for it. Call it from any thread but the loop's own (from the loop it

@@ -1,0 +1,216 @@
+"""Personal fields apart from facts (see ``docs/privacy.md``).
+
+:func:`split` takes a new complaint's personal fields (the parties' names
+and contacts, the complainant's description and evidence) out of it: the
+record, its ``submit`` event and everything after hold only the facts and
+the names of the fields kept apart (``Complaint.personal``); the fields go
+to the store's vault, one entry per party (:class:`Vault`, encrypted when
+configured). :func:`hydrate` puts them back for the reads that need the
+plaintext (views, the duplicate screen, export); a field whose entry was
+erased reads :data:`ERASED`. Commands never read the vault.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+from complaintflow._base import fast_copy
+from complaintflow._crypto import SEALED, Encryption, KeyStore, _aesgcm
+from complaintflow.errors import InvalidInput
+from complaintflow._fingerprint import fingerprint
+from complaintflow.models import Complaint, Party
+from complaintflow.stores import Store
+from complaintflow.stores._index import text_of
+from complaintflow.stores._vault import VaultEntry
+
+__all__ = ["ERASED", "Vault", "hydrate", "split"]
+
+ERASED: Final = "[erased]"
+"""What an erased personal field reads."""
+
+_PARTY_FIELDS: Final = ("name", "contact")
+_SHARED: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared(fields: list[str]) -> tuple[str, ...]:
+    """One tuple object per combination of fields (saves memory per complaint)."""
+    t = tuple(fields)
+    return _SHARED.setdefault(t, t)
+
+
+def _take(party: Party | None, role: str, held: dict[str, dict[str, Any]]) -> Party | None:
+    if party is None or (party.name is None and party.contact is None):
+        return party
+    mine = held.setdefault(party.id, {})
+    for f in _PARTY_FIELDS:
+        value = getattr(party, f)
+        if value is not None:
+            mine[f"{role}.{f}"] = value
+    return fast_copy(party, name=None, contact=None)
+
+
+def split(c: Complaint) -> tuple[Complaint, dict[str, dict[str, Any]]]:
+    """``c`` without its personal fields, and those fields by party id
+    (``{"u-1": {"complainant.name": ..., "description": ...}}``)."""
+    held: dict[str, dict[str, Any]] = {}
+    complainant = _take(c.complainant, "complainant", held)
+    respondent = _take(c.respondent, "respondent", held)
+    mine = held.setdefault(c.complainant.id, {})
+    if c.description:
+        mine["description"] = c.description
+    if c.evidence:
+        mine["evidence"] = list(c.evidence)
+    if not mine:
+        del held[c.complainant.id]
+    fields = [k for entry in held.values() for k in entry]
+    facts = fast_copy(
+        c,
+        complainant=complainant,
+        respondent=respondent,
+        description="",
+        evidence=(),
+        personal=_shared(sorted(fields)),
+        fingerprint=fingerprint(text_of(c)),
+    )
+    return facts, held
+
+
+def _party(
+    party: Party | None, role: str, values: Mapping[str, Any], personal: tuple[str, ...], gone: str
+) -> Party | None:
+    if party is None:
+        return None
+    update = {
+        f: values.get(f"{role}.{f}", gone) for f in _PARTY_FIELDS if f"{role}.{f}" in personal
+    }
+    return fast_copy(party, **update) if update else party
+
+
+def hydrate(c: Complaint, values: Mapping[str, Any], gone: str = ERASED) -> Complaint:
+    """``c`` with its personal fields from ``values`` (the merged vault
+    entries of its parties); a field not there reads ``gone``
+    (:data:`ERASED`)."""
+    personal = c.personal
+    if not personal:
+        return c
+    update: dict[str, Any] = {
+        "complainant": _party(c.complainant, "complainant", values, personal, gone),
+        "respondent": _party(c.respondent, "respondent", values, personal, gone),
+    }
+    if "description" in personal:
+        update["description"] = values.get("description", gone)
+    if "evidence" in personal:
+        evidence = values.get("evidence", (gone,) if gone else ())
+        update["evidence"] = (evidence,) if isinstance(evidence, str) else tuple(evidence)
+    return fast_copy(c, **update)
+
+
+class Vault:
+    """One engine's access to its store's vault, sealing and opening the
+    entries when encryption is configured."""
+
+    def __init__(self, store: Store, encryption: Encryption | None) -> None:
+        if encryption is not None and not isinstance(encryption, Encryption):
+            raise InvalidInput.field("encryption", "must be an Encryption")
+        self.store = store
+        self.encryption = encryption
+        self.keys: KeyStore | None = None if encryption is None else encryption.bind(store)
+
+    @staticmethod
+    def prepare(c: Complaint) -> tuple[Complaint, list[VaultEntry]]:
+        """``c``'s facts, and the vault entries of its personal fields."""
+        facts, held = split(c)
+        entries = [
+            VaultEntry(c.id, pid, json.dumps(values, ensure_ascii=False, separators=(",", ":")))
+            for pid, values in held.items()
+        ]
+        return facts, entries
+
+    def keep(self, entries: list[VaultEntry]) -> None:
+        """Write entries (from :meth:`prepare`) to the vault, sealed when
+        encryption is on."""
+        if entries:
+            self.store.vault_put([self._seal(e) for e in entries])
+
+    def _seal(self, e: VaultEntry) -> VaultEntry:
+        if self.encryption is None or self.keys is None:
+            return e
+        key = self.keys.key(e.party_id, create=True)
+        assert key is not None
+        return self.encryption.seal(key, e)
+
+    def open(self, e: VaultEntry) -> dict[str, Any] | None:
+        """An entry's fields; ``None`` when its key is gone (shredded)."""
+        data = e.data
+        if data.startswith(SEALED):
+            if self.encryption is None or self.keys is None:
+                _aesgcm()  # MissingDependency when the extra is missing
+                raise _sealed_without_key()
+            key = self.keys.key(e.party_id, create=False)
+            if key is None:
+                return None
+            data = self.encryption.open(key, e)
+        out: dict[str, Any] = json.loads(data)
+        return out
+
+    def values(self, entries: Iterable[VaultEntry]) -> dict[str, dict[str, Any]]:
+        """The merged fields of each complaint's entries, by complaint id."""
+        out: dict[str, dict[str, Any]] = {}
+        for e in entries:
+            fields = self.open(e)
+            if fields is not None:
+                out.setdefault(e.complaint_id, {}).update(fields)
+        return out
+
+    def hydrate_all(self, complaints: list[Complaint], gone: str = ERASED) -> list[Complaint]:
+        """``complaints`` with their personal fields (one vault read); an
+        erased field reads ``gone``."""
+        ids = [c.id for c in complaints if c.personal]
+        if not ids:
+            return complaints
+        found = self.values(self.store.vault_read(ids))
+        return [hydrate(c, found.get(c.id, {}), gone) for c in complaints]
+
+    def texts(self, complaints: list[Complaint]) -> list[Complaint]:
+        """``complaints`` with their texts for a comparison or a count of
+        terms: an erased field reads empty."""
+        return self.hydrate_all(complaints, "")
+
+    def hydrate(self, c: Complaint) -> Complaint:
+        """``c`` with its personal fields."""
+        return self.hydrate_all([c])[0]
+
+    def screening(self, store: Any) -> _Screening:
+        """``store`` as the screens and the analysis see it: the complaints
+        ``find`` and ``find_like`` return carry their texts (:meth:`texts`)."""
+        return _Screening(store, self.texts)
+
+
+def _sealed_without_key() -> Exception:
+    return InvalidInput.field(
+        "encryption", "the vault holds encrypted entries: configure the engine's encryption"
+    )
+
+
+class _Screening:
+    """A store whose ``find`` and ``find_like`` answers carry the personal
+    fields (the duplicate screen compares descriptions); the rest as is."""
+
+    _HYDRATED: Final = frozenset({"find", "find_like"})
+
+    def __init__(self, store: Any, hydrate_all: Callable[[list[Complaint]], list[Complaint]]):
+        self._store = store
+        self._hydrate_all = hydrate_all
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store, name)
+        if name not in self._HYDRATED:
+            return attr
+        hydrate_all = self._hydrate_all
+
+        def hydrated(*args: Any, **kwargs: Any) -> Any:
+            return hydrate_all(list(attr(*args, **kwargs)))
+
+        return hydrated
