@@ -102,7 +102,7 @@ def _pack_retention(name: str) -> RetentionPolicy | None:
     raw = data.get("retention")
     if not isinstance(raw, dict):
         return None
-    return RetentionPolicy(raw["closed_years"], str(raw.get("cites", "")))
+    return RetentionPolicy(raw.get("closed_years"), str(raw.get("cites", "")))  # type: ignore[arg-type]
 
 
 def _ended(c: Complaint) -> datetime:
