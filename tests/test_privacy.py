@@ -30,7 +30,12 @@ def new(i: int | str = 1, **overrides: Any) -> dict[str, Any]:
         "channel": "web",
         "category": "goods",
         "complainant": {"id": f"u-{i}", "name": NAME, "contact": CONTACT},
-        "respondent": {"id": "shop-9", "kind": "merchant", "name": SHOP_NAME, "contact": SHOP_CONTACT},
+        "respondent": {
+            "id": "shop-9",
+            "kind": "merchant",
+            "name": SHOP_NAME,
+            "contact": SHOP_CONTACT,
+        },
         "subject": "Kettle arrived cracked",
         "description": f"The kettle {i} leaks from the base.",
         "evidence": ["photo-1.jpg"],
@@ -59,7 +64,8 @@ def test_erasure_is_refused_while_a_complaint_is_open(engine: cf.Engine) -> None
         engine.erase("u-1", "asked to be forgotten")
     assert err.value.open_complaints == 2
     assert "2 complaint(s)" in str(err.value)
-    assert CONTACT not in str(err.value) and NAME not in str(err.value)
+    assert CONTACT not in str(err.value)
+    assert NAME not in str(err.value)
     with pytest.raises(cf.PermissionDenied):
         engine.erase("u-1", "asked", actor=HANDLER, force=True)
     with pytest.raises(cf.InvalidInput, match="reason"):
@@ -92,14 +98,16 @@ def test_an_erased_party_reads_erased_to_every_role(engine: cf.Engine) -> None:
     )
     shop = cf.Actor(id="shop-9", roles=frozenset({"respondent"}))
     theirs = engine.view(c.id, actor=shop)
-    assert theirs.respondent is not None and theirs.respondent.contact == SHOP_CONTACT
+    assert theirs.respondent is not None
+    assert theirs.respondent.contact == SHOP_CONTACT
 
 
 def test_a_complaint_without_personal_data_has_nothing_to_erase(engine: cf.Engine) -> None:
     c = engine.submit(
         {"channel": "web", "complainant": {"id": "u-1"}, "subject": "Late"}, actor=COMPLAINANT
     )
-    assert c.personal == () and engine.store.vault_read([c.id]) == []
+    assert c.personal == ()
+    assert engine.store.vault_read([c.id]) == []
     engine.handle(c.id, cf.Withdraw(actor=COMPLAINANT, reason="sorted"))
     assert engine.erase("u-1", "request") == [c.id]
     assert engine.view(c.id, actor=HANDLER).complainant.name is None
@@ -149,9 +157,12 @@ def test_export_holds_what_is_theirs_and_not_the_other_partys(engine: cf.Engine)
 
 def test_packs_carry_their_retention() -> None:
     guide = cf.RetentionPolicy.pack("guide")
-    assert guide is not None and guide.closed_years == 3
+    assert guide is not None
+    assert guide.closed_years == 3
     fca = cf.RetentionPolicy.pack("fca/ombudsman")  # a variant counts as its pack
-    assert fca is not None and fca.closed_years == 3 and "DISP 1.9.1R" in fca.cites
+    assert fca is not None
+    assert fca.closed_years == 3
+    assert "DISP 1.9.1R" in fca.cites
     assert cf.RetentionPolicy.pack("cfpb") is None
     assert cf.DEFAULT_RETENTION.closed_years == 3
     with pytest.raises(cf.InvalidInput, match="closed_years"):
@@ -204,7 +215,11 @@ def test_retention_erases_exactly_what_an_independent_count_says(
     assert engine.apply_retention(NOW) == expected
     for cid in expected:
         assert engine.store.vault_read([cid]) == []
-        assert engine.history(cid)[-1].data == {"party": None, "reason": "retention", "forced": False}
+        assert engine.history(cid)[-1].data == {
+            "party": None,
+            "reason": "retention",
+            "forced": False,
+        }
         assert engine.view(cid, actor=HANDLER).complainant.name == "[erased]"
     assert engine.apply_retention(NOW) == []  # done once
     kept = [c for c in engine.find(limit=1000) if c.personal and c.id not in expected]
@@ -270,7 +285,8 @@ def test_encrypted_entries_open_only_with_their_key(clock: FakeClock) -> None:
     engine.store.vault_put(backup)
     seen = engine.view(c.id, actor=HANDLER)
     assert (seen.complainant.name, seen.description) == ("[erased]", "[erased]")
-    assert seen.respondent is not None and seen.respondent.name == SHOP_NAME
+    assert seen.respondent is not None
+    assert seen.respondent.name == SHOP_NAME
 
 
 def test_the_default_key_store_keeps_keys_in_the_vault(clock: FakeClock) -> None:

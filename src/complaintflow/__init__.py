@@ -11,9 +11,6 @@ import logging
 
 from complaintflow import rules, sla, stores
 from complaintflow._analysis import Analysis, RespondentTrend, Spike
-from complaintflow._crypto import Encryption, KeyStore, VaultKeyStore
-from complaintflow._privacy import DEFAULT_RETENTION, RetentionPolicy
-from complaintflow._vault import ERASED
 from complaintflow._certificates import (
     CertificateCalendar,
     CertificateChange,
@@ -23,11 +20,14 @@ from complaintflow._certificates import (
     DeadlineCertificate,
     Recomputation,
 )
+from complaintflow._crypto import Encryption, KeyStore, VaultKeyStore
 from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
+from complaintflow._privacy import DEFAULT_RETENTION, RetentionPolicy
 from complaintflow._roles import check_roles
 from complaintflow._specs import COMMAND_SPECS, CommandSpec
 from complaintflow._timefmt import display_time, in_zone
+from complaintflow._vault import ERASED
 from complaintflow._version import __version__
 from complaintflow._worker import Worker, WorkerHealth, run_worker
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step

@@ -15,7 +15,7 @@ import json
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any, Final
@@ -171,7 +171,7 @@ class PersonalData:
         for role in ("complainant", "respondent"):
             offset = 0
             while True:
-                page = self.store.find(**{role: party_id}, limit=_PAGE, offset=offset)
+                page = self._page_of(role, party_id, offset)
                 for c in page:
                     if c.id not in seen:
                         seen.add(c.id)
@@ -179,6 +179,11 @@ class PersonalData:
                 if len(page) < _PAGE:
                     break
                 offset += _PAGE
+
+    def _page_of(self, role: str, party_id: str, offset: int) -> list[Complaint]:
+        if role == "complainant":
+            return self.store.find(complainant=party_id, limit=_PAGE, offset=offset)
+        return self.store.find(respondent=party_id, limit=_PAGE, offset=offset)
 
     def _record_erasure(self, complaint_id: str, actor: str, data: dict[str, Any]) -> None:
         """Append an ``erased`` event (reloading when another writer won)."""
@@ -278,7 +283,11 @@ class PersonalData:
             complaints.append(self._export_one(c, party_id))
         if not complaints:
             raise NotFound("no complaint has this party")
-        out = {"party_id": party_id, "exported_at": self.now().isoformat(), "complaints": complaints}
+        out = {
+            "party_id": party_id,
+            "exported_at": self.now().isoformat(),
+            "complaints": complaints,
+        }
         return json.dumps(out, ensure_ascii=False, sort_keys=True)
 
     def _export_one(self, c: Complaint, party_id: str) -> dict[str, Any]:
@@ -300,4 +309,3 @@ class PersonalData:
             "events": [e.model_dump(mode="json") for e in self.store.events(c.id)],
             "notifications": [n.model_dump(mode="json") for n in notes],
         }
-

@@ -18,8 +18,8 @@ from typing import Any, Final
 
 from complaintflow._base import fast_copy
 from complaintflow._crypto import SEALED, Encryption, KeyStore, _aesgcm
-from complaintflow.errors import InvalidInput
 from complaintflow._fingerprint import fingerprint
+from complaintflow.errors import InvalidInput
 from complaintflow.models import Complaint, Party
 from complaintflow.stores import Store
 from complaintflow.stores._index import text_of

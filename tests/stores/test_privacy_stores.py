@@ -168,7 +168,8 @@ def test_erasure_leaves_no_trace_and_the_facts_unchanged(opener: StoreFactory) -
     seen = engine.view(closed.id, actor=cf.Actor.system())
     assert (seen.complainant.name, seen.complainant.contact) == ("[erased]", "[erased]")
     assert (seen.description, seen.evidence) == ("[erased]", ("[erased]",))
-    assert seen.respondent is not None and seen.respondent.name == OTHER_NAME
+    assert seen.respondent is not None
+    assert seen.respondent.name == OTHER_NAME
     mine = engine.view(other.id, actor=cf.Actor.system())
     assert (mine.complainant.name, mine.description) == ("Wu Lan", "Mine burst too")
 

@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from complaintflow._status import Status
-from complaintflow.aio._vault import BlockingVault, ThreadedVault
+from complaintflow.aio._vault import AsyncVault, BlockingVault, ThreadedVault
 from complaintflow.errors import StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import DEFAULT_LEASE, Save, Store
-from complaintflow.stores._vault import VaultEntry
 
 __all__ = ["AsyncStore", "BlockingStore", "ThreadedStore", "is_async_store"]
 
@@ -40,7 +39,7 @@ def is_async_store(store: object) -> bool:
 
 
 @runtime_checkable
-class AsyncStore(Protocol):
+class AsyncStore(AsyncVault, Protocol):
     """:class:`~complaintflow.stores.Store` with coroutines: the same
     methods, arguments, results and guarantees, awaited."""
 
@@ -138,24 +137,6 @@ class AsyncStore(Protocol):
 
     async def dead_notifications(self, *, limit: int = 100) -> list[Notification]:
         """Dead-lettered notifications, oldest first."""
-        ...
-
-    async def vault_put(self, entries: Sequence[VaultEntry]) -> None:
-        """Add personal-data vault entries (existing ones are kept)."""
-        ...
-
-    async def vault_read(self, complaint_ids: Sequence[str]) -> list[VaultEntry]:
-        """The vault entries of these complaints."""
-        ...
-
-    async def vault_of(self, party_id: str) -> list[VaultEntry]:
-        """Every vault entry of one party."""
-        ...
-
-    async def vault_erase(
-        self, *, party_id: str | None = None, complaint_id: str | None = None
-    ) -> int:
-        """Delete the vault entries of a party or of a complaint."""
         ...
 
     async def close(self) -> None:
@@ -281,6 +262,8 @@ class BlockingStore(BlockingVault):
     :param loop: the event loop the store's connections belong to; set
         :attr:`loop` later when it is not running yet.
     """
+
+    store: AsyncStore
 
     def __init__(self, store: AsyncStore, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if not is_async_store(store):

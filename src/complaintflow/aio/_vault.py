@@ -5,14 +5,38 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from complaintflow.stores import Store
 from complaintflow.stores import _vault as v
 from complaintflow.stores._postgres import POSTGRES
 
-__all__ = ["AsyncSQLVault", "BlockingVault", "ThreadedVault"]
+__all__ = ["AsyncSQLVault", "AsyncVault", "BlockingVault", "ThreadedVault"]
 
 T = TypeVar("T")
+
+
+@runtime_checkable
+class AsyncVault(Protocol):
+    """The vault methods of :class:`~complaintflow.aio.AsyncStore`."""
+
+    async def vault_put(self, entries: Sequence[v.VaultEntry]) -> None:
+        """Add personal-data vault entries (existing ones are kept)."""
+        ...
+
+    async def vault_read(self, complaint_ids: Sequence[str]) -> list[v.VaultEntry]:
+        """The vault entries of these complaints."""
+        ...
+
+    async def vault_of(self, party_id: str) -> list[v.VaultEntry]:
+        """Every vault entry of one party."""
+        ...
+
+    async def vault_erase(
+        self, *, party_id: str | None = None, complaint_id: str | None = None
+    ) -> int:
+        """Delete the vault entries of a party or of a complaint."""
+        ...
 
 
 class AsyncSQLVault:
@@ -57,7 +81,7 @@ class ThreadedVault:
     """The vault of :class:`~complaintflow.aio.ThreadedStore`: the blocking
     store's, each call in a thread."""
 
-    store: Any
+    store: Store
 
     async def vault_put(self, entries: Sequence[v.VaultEntry]) -> None:
         """As :meth:`Store.vault_put <complaintflow.stores.Store.vault_put>`."""
@@ -65,22 +89,22 @@ class ThreadedVault:
 
     async def vault_read(self, complaint_ids: Sequence[str]) -> list[v.VaultEntry]:
         """As :meth:`Store.vault_read <complaintflow.stores.Store.vault_read>`."""
-        return await asyncio.to_thread(self.store.vault_read, complaint_ids)  # type: ignore[no-any-return]
+        return await asyncio.to_thread(self.store.vault_read, complaint_ids)
 
     async def vault_of(self, party_id: str) -> list[v.VaultEntry]:
         """As :meth:`Store.vault_of <complaintflow.stores.Store.vault_of>`."""
-        return await asyncio.to_thread(self.store.vault_of, party_id)  # type: ignore[no-any-return]
+        return await asyncio.to_thread(self.store.vault_of, party_id)
 
     async def vault_erase(self, **target: Any) -> int:
         """As :meth:`Store.vault_erase <complaintflow.stores.Store.vault_erase>`."""
-        return await asyncio.to_thread(lambda: self.store.vault_erase(**target))  # type: ignore[no-any-return]
+        return await asyncio.to_thread(lambda: self.store.vault_erase(**target))
 
 
 class BlockingVault:
     """The vault of :class:`~complaintflow.aio.BlockingStore`: the async
     store's, run on its loop."""
 
-    store: Any
+    store: AsyncVault
 
     def _run(self, make: Awaitable[T]) -> T:  # pragma: no cover - the bridge's
         raise NotImplementedError
@@ -91,12 +115,12 @@ class BlockingVault:
 
     def vault_read(self, complaint_ids: Sequence[str]) -> list[v.VaultEntry]:
         """As :meth:`Store.vault_read <complaintflow.stores.Store.vault_read>`."""
-        return self._run(self.store.vault_read(complaint_ids))  # type: ignore[no-any-return]
+        return self._run(self.store.vault_read(complaint_ids))
 
     def vault_of(self, party_id: str) -> list[v.VaultEntry]:
         """As :meth:`Store.vault_of <complaintflow.stores.Store.vault_of>`."""
-        return self._run(self.store.vault_of(party_id))  # type: ignore[no-any-return]
+        return self._run(self.store.vault_of(party_id))
 
     def vault_erase(self, **target: Any) -> int:
         """As :meth:`Store.vault_erase <complaintflow.stores.Store.vault_erase>`."""
-        return self._run(self.store.vault_erase(**target))  # type: ignore[no-any-return]
+        return self._run(self.store.vault_erase(**target))

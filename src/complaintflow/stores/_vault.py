@@ -15,7 +15,7 @@ the async PostgreSQL store.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final, NamedTuple
+from typing import Any, ClassVar, Final, NamedTuple
 
 from complaintflow.errors import InvalidInput
 
@@ -48,13 +48,13 @@ def erase_target(party_id: str | None, complaint_id: str | None) -> tuple[str, s
 # -- SQL -------------------------------------------------------------------------------
 
 VAULT_MIGRATION: Final = (
-    """CREATE TABLE vault (
+    """CREATE TABLE IF NOT EXISTS vault (
         complaint_id {text} NOT NULL,
         party_id {text} NOT NULL,
         data {text} NOT NULL,
         PRIMARY KEY (complaint_id, party_id)
     ){without_rowid}""",
-    "CREATE INDEX vault_party ON vault (party_id)",
+    "CREATE INDEX IF NOT EXISTS vault_party ON vault (party_id)",
 )
 """Migration 5: the vault table."""
 
@@ -96,7 +96,7 @@ def entries(rows: Sequence[Sequence[Any]]) -> list[VaultEntry]:
 class SQLVault:
     """The vault methods of :class:`~complaintflow.stores._sql.SQLStore`."""
 
-    dialect: Any
+    dialect: ClassVar[Any]
 
     def _run(self, work: Any) -> Any:  # pragma: no cover - the store's
         raise NotImplementedError

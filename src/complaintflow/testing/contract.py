@@ -584,12 +584,17 @@ class StoreContract:
             ("c-1", "shop-9", '{"b":2}'),
             ("c-1", "u-1", '{"a":1}'),
         ]
-        assert sorted(other.vault_of("u-1")) == [("c-1", "u-1", '{"a":1}'), ("c-2", "u-1", '{"c":3}')]
-        assert other.vault_read([]) == [] and other.vault_of("nobody") == []
+        assert sorted(other.vault_of("u-1")) == [
+            ("c-1", "u-1", '{"a":1}'),
+            ("c-2", "u-1", '{"c":3}'),
+        ]
+        assert other.vault_read([]) == []
+        assert other.vault_of("nobody") == []
         assert store.vault_erase(party_id="u-1") == 2
         assert other.vault_read(["c-1", "c-2"]) == [("c-1", "shop-9", '{"b":2}')]
         assert store.vault_erase(complaint_id="c-1") == 1
-        assert other.vault_read(["c-1"]) == [] and other.vault_of("shop-9") == []
+        assert other.vault_read(["c-1"]) == []
+        assert other.vault_of("shop-9") == []
         assert store.vault_erase(party_id="u-1") == 0
 
     def test_erasing_a_complainant_drops_their_duplicate_screen_keys(
@@ -611,5 +616,6 @@ class StoreContract:
         for cid in (first.id, second.id):
             seen = engine.view(cid, actor=cf.Actor.system())
             assert (seen.complainant.name, seen.description) == ("[erased]", "[erased]")
-            assert seen.respondent is not None and seen.respondent.name == "Golden Kettle"
+            assert seen.respondent is not None
+            assert seen.respondent.name == "Golden Kettle"
             check_consistent(engine, cid)
