@@ -20,6 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
+from complaintflow import _fingerprint
 from complaintflow._base import REDACTED, aware, fast_new, utc
 from complaintflow._status import OPEN_STATUSES, Status
 from complaintflow._vault import Vault, hydrate
@@ -160,6 +161,7 @@ class PersonalData:
         self.store.vault_erase(party_id=party_id)
         if self._vault.keys is not None:
             self._vault.keys.destroy(party_id)
+        _fingerprint._fingerprint.cache_clear()  # it remembers recent texts
         data = {"party": party_id, "reason": reason, "forced": bool(force)}
         for c in theirs:
             self._record_erasure(c.id, actor.id, data)

@@ -62,8 +62,8 @@ class MemoryStore(MemoryVault):
         self._by_complainant: dict[str, Order] = {}
         self._by_respondent: dict[str, Order] = {}
         self._by_key: dict[tuple[str, str], list[str]] = {}
-        self._vault: dict[str, dict[str, str]] = {}
-        self._vault_parties: dict[str, set[str]] = {}
+        self._vault: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._vault_parties: dict[str, list[str]] = {}
 
     def close(self) -> None:
         """Nothing to release."""

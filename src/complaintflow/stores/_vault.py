@@ -145,11 +145,11 @@ class SQLVault:
 
 class MemoryVault:
     """The vault methods of :class:`~complaintflow.stores.MemoryStore`:
-    entries by complaint, then party; each party's complaints beside."""
+    each complaint's ``(party, data)`` pairs, and each party's complaints."""
 
     _lock: Any
-    _vault: dict[str, dict[str, str]]
-    _vault_parties: dict[str, set[str]]
+    _vault: dict[str, tuple[tuple[str, str], ...]]
+    _vault_parties: dict[str, list[str]]
 
     def _unfile_keys(self, complaint_id: str) -> None:  # pragma: no cover - the store's
         raise NotImplementedError
@@ -161,8 +161,10 @@ class MemoryVault:
         """Add vault entries; an entry that exists already is kept as it is."""
         with self._lock:
             for cid, pid, data in entries:
-                self._vault.setdefault(cid, {}).setdefault(pid, data)
-                self._vault_parties.setdefault(pid, set()).add(cid)
+                held = self._vault.get(cid, ())
+                if all(p != pid for p, _ in held):
+                    self._vault[cid] = (*held, (pid, data))
+                    self._vault_parties.setdefault(pid, []).append(cid)
 
     def vault_read(self, complaint_ids: Sequence[str]) -> list[VaultEntry]:
         """The entries of these complaints (every party's)."""
@@ -170,14 +172,18 @@ class MemoryVault:
             return [
                 VaultEntry(cid, pid, data)
                 for cid in dict.fromkeys(complaint_ids)
-                for pid, data in self._vault.get(cid, {}).items()
+                for pid, data in self._vault.get(cid, ())
             ]
 
     def vault_of(self, party_id: str) -> list[VaultEntry]:
         """Every entry of one party (their data key's too)."""
         with self._lock:
-            cids = sorted(self._vault_parties.get(party_id, ()))
-            return [VaultEntry(c, party_id, self._vault[c][party_id]) for c in cids]
+            return [
+                VaultEntry(cid, pid, data)
+                for cid in sorted(self._vault_parties.get(party_id, ()))
+                for pid, data in self._vault[cid]
+                if pid == party_id
+            ]
 
     def vault_erase(self, *, party_id: str | None = None, complaint_id: str | None = None) -> int:
         """Delete the entries of a party (with their key) or of a complaint,
@@ -186,16 +192,17 @@ class MemoryVault:
         kind, value = erase_target(party_id, complaint_id)
         with self._lock:
             if kind == "complaint":
-                held = self._vault.pop(value, {})
-                for pid in held:
-                    self._vault_parties[pid].discard(value)
+                held = self._vault.pop(value, ())
+                for pid, _ in held:
+                    self._vault_parties[pid].remove(value)
                 self._unfile_keys(value)
                 return len(held)
-            cids = self._vault_parties.pop(value, set())
+            cids = self._vault_parties.pop(value, [])
             for cid in cids:
-                held = self._vault[cid]
-                del held[value]
-                if not held:
+                kept = tuple(e for e in self._vault[cid] if e[0] != value)
+                if kept:
+                    self._vault[cid] = kept
+                else:
                     del self._vault[cid]
             for cid in self._complaints_of(value):
                 self._unfile_keys(cid)
