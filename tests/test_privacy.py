@@ -119,8 +119,7 @@ def test_unknown_party_and_bad_arguments(engine: cf.Engine) -> None:
         engine.erase("", "request")
     with pytest.raises(cf.InvalidInput, match="actor"):
         engine.erase("u-1", "request", actor="s-1")  # type: ignore[arg-type]
-    with pytest.raises(cf.NotFound):
-        engine.export_person("nobody")
+    assert json.loads(engine.export_person("nobody"))["complaints"] == []
 
 
 # -- access export ----------------------------------------------------------------------
@@ -310,3 +309,81 @@ def test_encryption_without_the_extra_is_a_clear_error(monkeypatch: pytest.Monke
         cf.Encryption()
     with pytest.raises(cf.InvalidInput, match="keys"):
         cf.Encryption(keys="kms")  # type: ignore[arg-type]
+
+
+# -- split and hydrate: a property ------------------------------------------------------
+
+_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=30)
+_party = st.builds(
+    lambda pid, name, contact: {"id": pid, "name": name, "contact": contact},
+    st.sampled_from(["u-1", "u-2", "shop-9"]),
+    st.none() | _text,
+    st.none() | _text,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    complainant=_party,
+    respondent=st.none() | _party,
+    description=_text,
+    evidence=st.lists(_text.filter(str.strip), max_size=3),
+    erased=st.sampled_from(["nobody", "u-1", "u-2", "shop-9"]),
+)
+def test_split_keeps_no_personal_field_and_hydrate_gives_it_back(
+    complainant: dict[str, Any],
+    respondent: dict[str, Any] | None,
+    description: str,
+    evidence: list[str],
+    erased: str,
+) -> None:
+    from complaintflow._vault import Vault, hydrate
+
+    new = cf.NewComplaint(
+        channel="web",
+        complainant=complainant,
+        respondent=respondent,
+        subject="s",
+        description=description,
+        evidence=tuple(evidence),
+    )
+    full = cf.Complaint.model_validate(
+        {**new.model_dump(), "id": "c-1", "received_at": T0, "status": "received",
+         "version": 0, "updated_at": T0}
+    )  # fmt: skip
+    facts, entries = Vault.prepare(full)
+    # the facts hold no personal value
+    assert (facts.complainant.name, facts.complainant.contact) == (None, None)
+    assert facts.respondent is None or (facts.respondent.name, facts.respondent.contact) == (
+        None,
+        None,
+    )
+    assert (facts.description, facts.evidence) == ("", ())
+    # one entry per party that gave something, and all of them give it all back
+    assert len({e.party_id for e in entries}) == len(entries)
+    values: dict[str, Any] = {}
+    for e in entries:
+        values.update(json.loads(e.data))
+    assert hydrate(facts, values).model_dump(exclude={"personal", "fingerprint"}) == (
+        full.model_dump(exclude={"personal", "fingerprint"})
+    )
+    # without one party's entry, exactly that party's fields read [erased]
+    kept: dict[str, Any] = {}
+    for e in entries:
+        if e.party_id != erased:
+            kept.update(json.loads(e.data))
+    seen = hydrate(facts, kept)
+    for field in facts.personal:
+        owner = full.complainant.id if not field.startswith("respondent") else respondent["id"]  # type: ignore[index]
+        got = _field(seen, field)
+        want = ("[erased]",) if field == "evidence" else "[erased]"
+        assert (got == want) == (owner == erased), field
+        if owner != erased:
+            assert got == _field(full, field)
+
+
+def _field(c: cf.Complaint, path: str) -> Any:
+    value: Any = c
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value if not isinstance(value, list) else tuple(value)
