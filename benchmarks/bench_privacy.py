@@ -7,7 +7,8 @@ Per store (memory; SQLite with ``synchronous=NORMAL``), the same complaints
 go through ``submit``, eight ``handle`` commands (acknowledge, two procedure
 steps, classify, decide, execute, follow_up) and a ``view``, with the vault
 in plain JSON and with AES-256-GCM (``Engine(encryption=cf.Encryption())``,
-keys in the store's vault): median µs per call, and the encrypted path's
+keys in the store's vault), the two engines taking turns complaint by
+complaint: median µs per call, and the encrypted path's
 ratio to the plain one. The anchor is one raw AES-GCM encryption (fresh
 nonce, associated data) of the same bytes a vault entry holds, with
 ``cryptography`` directly.
@@ -61,9 +62,8 @@ def _timed(fn: Callable[[], Any], into: list[float]) -> Any:
     return out
 
 
-def run(store: Any, n: int, encrypted: bool) -> dict[str, float]:
-    """Median µs of submit, handle and view over ``n`` complaints."""
-    engine = cf.Engine(
+def _engine(store: Any, encrypted: bool) -> cf.Engine:
+    return cf.Engine(
         store=store,
         load_entry_points=False,
         clock=lambda: T0 + timedelta(hours=1),
@@ -71,20 +71,33 @@ def run(store: Any, n: int, encrypted: bool) -> dict[str, float]:
         calendar=cf.BusinessCalendar("UTC"),
         encryption=cf.Encryption() if encrypted else None,
     )
-    submit: list[float] = []
-    handle: list[float] = []
-    view: list[float] = []
-    actor = cf.Actor.system()
+
+
+def _one(engine: cf.Engine, i: int, into: dict[str, list[float]]) -> None:
+    """One complaint's submit, lifecycle and view, each call timed."""
+    c = _timed(lambda: engine.submit(_new(i), actor=cf.Actor.system()), into["submit"])
+    for k, (kind, payload) in enumerate(LIFECYCLE):
+        cmd = {"type": kind, "actor": HANDLER, "at": T0 + timedelta(minutes=k + 1), **payload}
+        _timed(lambda cmd=cmd: engine.handle(c.id, cmd), into["handle"])
+    _timed(lambda: engine.view(c.id, actor=HANDLER), into["view"])
+
+
+def run(make: Callable[[object], Any], n: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Median µs of submit, handle and view over ``n`` complaints, plain and
+    encrypted: the two engines take turns, complaint by complaint, so that a
+    change of the machine's load meanwhile weighs on both alike."""
+    engines = (_engine(make("plain"), False), _engine(make("sealed"), True))
+    times: tuple[dict[str, list[float]], ...] = tuple(
+        {"submit": [], "handle": [], "view": []} for _ in engines
+    )
     for i in range(n):
-        c = _timed(lambda i=i: engine.submit(_new(i), actor=actor), submit)
-        for k, (kind, payload) in enumerate(LIFECYCLE):
-            cmd = {"type": kind, "actor": HANDLER, "at": T0 + timedelta(minutes=k + 1), **payload}
-            _timed(lambda cid=c.id, cmd=cmd: engine.handle(cid, cmd), handle)
-        _timed(lambda cid=c.id: engine.view(cid, actor=HANDLER), view)
-    engine.close()
-    return {
-        k: statistics.median(v) for k, v in (("submit", submit), ("handle", handle), ("view", view))
-    }
+        order = (0, 1) if i % 2 == 0 else (1, 0)
+        for e in order:
+            _one(engines[e], i, times[e])
+    for engine in engines:
+        engine.close()
+    plain, sealed = ({k: statistics.median(v) for k, v in t.items()} for t in times)
+    return plain, sealed
 
 
 def anchor(n: int) -> float:
@@ -108,8 +121,8 @@ def main() -> None:
             ("sqlite", lambda e: SQLiteStore(Path(tmp) / f"{e}.db", synchronous="NORMAL")),
         ]
         for name, make in stores:
-            run(make("warm"), max(n // 10, 1), False)  # imports, caches
-            plain, sealed = run(make(False), n, False), run(make(True), n, True)
+            run(lambda kind, make=make: make(f"warm-{kind}"), max(n // 10, 1))  # imports, caches
+            plain, sealed = run(make, n)
             for op in ("submit", "handle", "view"):
                 rows.append((f"{name}: {op}, plain vault", plain[op], ""))
                 ratio = f"{sealed[op] / plain[op]:.2f}x"

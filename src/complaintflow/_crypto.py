@@ -22,7 +22,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 from complaintflow.errors import InvalidInput, MissingDependency, StoreError
 from complaintflow.stores import Store
-from complaintflow.stores._vault import KEY_ROW, VaultEntry
+from complaintflow.stores._vault import VaultEntry, key_row
 
 __all__ = ["Encryption", "KeyStore", "VaultKeyStore"]
 
@@ -61,7 +61,8 @@ class KeyStore(Protocol):
 
 class VaultKeyStore:
     """The default :class:`KeyStore`: each person's key in the store's
-    vault, beside their entries (``complaint_id`` empty). Erasing the person
+    vault, beside their entries (in an entry of its own, see ``key_row``),
+    found by index. Erasing the person
     deletes it with them; a database backup holds keys and ciphertexts."""
 
     def __init__(self, store: Store) -> None:
@@ -71,7 +72,7 @@ class VaultKeyStore:
         found = self._find(party_id)
         if found is None and create:
             fresh = base64.b64encode(os.urandom(_KEY)).decode()
-            self.store.vault_put([VaultEntry(KEY_ROW, party_id, fresh)])
+            self.store.vault_put([VaultEntry(key_row(party_id), party_id, fresh)])
             found = self._find(party_id)  # another writer's, if it won
         return found
 
@@ -79,8 +80,8 @@ class VaultKeyStore:
         """Nothing beyond the store's erasure, which deletes the key row."""
 
     def _find(self, party_id: str) -> bytes | None:
-        for e in self.store.vault_of(party_id):
-            if e.complaint_id == KEY_ROW:
+        for e in self.store.vault_read([key_row(party_id)]):
+            if e.party_id == party_id:
                 return base64.b64decode(e.data)
         return None
 

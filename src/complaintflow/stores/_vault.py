@@ -19,11 +19,16 @@ from typing import Any, ClassVar, Final, NamedTuple
 
 from complaintflow.errors import InvalidInput
 
-__all__ = ["KEY_ROW", "MemoryVault", "SQLVault", "VaultEntry", "erase_target"]
+__all__ = ["MemoryVault", "SQLVault", "VaultEntry", "erase_target", "key_row"]
 
-KEY_ROW: Final = ""
-"""The complaint id of the entry holding a person's data key (no complaint
-has an empty id): the default key store keeps keys in the vault."""
+_KEY_PREFIX: Final = " key:"
+
+
+def key_row(party_id: str) -> str:
+    """The complaint id of the entry holding ``party_id``'s data key, where
+    the default key store keeps it: no complaint id starts with a space (ids
+    are stripped), and it is found by the complaint index like any entry."""
+    return _KEY_PREFIX + party_id
 
 
 class VaultEntry(NamedTuple):
