@@ -387,3 +387,45 @@ def _field(c: cf.Complaint, path: str) -> Any:
     for part in path.split("."):
         value = getattr(value, part)
     return value if not isinstance(value, list) else tuple(value)
+
+
+# -- a failed submit ------------------------------------------------------------------------
+
+
+class FailingSave(cf.MemoryStore):
+    """Fails the next save, before writing anything."""
+
+    fail = False
+
+    def save(self, complaint: cf.Complaint, **parts: Any) -> None:
+        if self.fail:
+            self.fail = False
+            raise cf.StoreError("injected: the database went away")
+        super().save(complaint, **parts)
+
+
+def test_a_failed_submit_leaves_no_vault_entry_and_a_retry_writes_its_own() -> None:
+    store = FailingSave()
+    engine = cf.Engine(store=store, load_entry_points=False, clock=FakeClock(T0))
+    store.fail = True
+    with pytest.raises(cf.StoreError):
+        engine.submit(new(id="c-1", description="first try"), actor=COMPLAINANT)
+    assert store.vault_read(["c-1"]) == []
+    engine.submit(new(id="c-1", description="second try"), actor=COMPLAINANT)
+    assert engine.view("c-1", actor=HANDLER).description == "second try"
+
+
+def test_a_submit_reusing_an_id_changes_nothing_of_the_stored_complaint(engine: cf.Engine) -> None:
+    engine.submit(new(id="c-1"), actor=COMPLAINANT)
+    intruder = new(
+        id="c-1",
+        complainant={"id": "u-666", "name": "Mallory", "contact": "m@evil.example"},
+        respondent={"id": "shop-9", "name": "Fake Shop", "contact": "fake@evil.example"},
+        description="overwritten",
+    )
+    with pytest.raises(cf.ConcurrencyError):
+        engine.submit(intruder, actor=cf.Actor(id="u-666", roles={"complainant"}))
+    seen = engine.view("c-1", actor=HANDLER)
+    assert (seen.complainant.name, seen.description) == (NAME, "The kettle 1 leaks from the base.")
+    assert seen.respondent is not None
+    assert (seen.respondent.name, seen.respondent.contact) == (SHOP_NAME, SHOP_CONTACT)

@@ -23,7 +23,7 @@ from typing import Any, Final
 from complaintflow import _fingerprint
 from complaintflow._base import REDACTED, aware, fast_new, utc
 from complaintflow._status import OPEN_STATUSES, Status
-from complaintflow._vault import Vault, hydrate
+from complaintflow._vault import Vault, hydrate, owned
 from complaintflow.errors import (
     ConcurrencyError,
     ErasureRefused,
@@ -290,10 +290,8 @@ class PersonalData:
         return json.dumps(out, ensure_ascii=False, sort_keys=True)
 
     def _export_one(self, c: Complaint, party_id: str) -> dict[str, Any]:
-        own: dict[str, Any] = {}
-        for e in self.store.vault_read([c.id]):
-            if e.party_id == party_id:
-                own.update(self._vault.open(e) or {})
+        mine = [e for e in self.store.vault_read([c.id]) if e.party_id == party_id]
+        own = owned(c, {party_id: self._vault.open(mine[0]) or {}} if mine else {})
         others = {f: REDACTED for f in c.personal if f not in own}
         seen = hydrate(c, {**others, **own})
         roles = [

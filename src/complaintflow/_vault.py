@@ -13,19 +13,23 @@ erased reads :data:`ERASED`. Commands never read the vault.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Final
 
 from complaintflow._base import fast_copy
 from complaintflow._crypto import SEALED, Encryption, KeyStore, _aesgcm
 from complaintflow._fingerprint import fingerprint
-from complaintflow.errors import InvalidInput
+from complaintflow.errors import InvalidInput, StoreError
 from complaintflow.models import Complaint, Party
 from complaintflow.stores import Store
 from complaintflow.stores._index import text_of
 from complaintflow.stores._vault import VaultEntry
 
-__all__ = ["ERASED", "Vault", "hydrate", "split"]
+__all__ = ["ERASED", "Vault", "hydrate", "owned", "split"]
+
+log = logging.getLogger("complaintflow")
 
 ERASED: Final = "[erased]"
 """What an erased personal field reads."""
@@ -88,6 +92,22 @@ def _party(
     return fast_copy(party, **update) if update else party
 
 
+def owned(c: Complaint, by_party: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The fields of ``c`` its parties' entries hold (``by_party``: party id
+    -> fields), each read from its owner's entry only: the respondent's
+    fields from the respondent's, the others from the complainant's (an
+    entry of anyone else is ignored)."""
+    out = {
+        k: v
+        for k, v in by_party.get(c.complainant.id, {}).items()
+        if not k.startswith("respondent.")
+    }
+    if c.respondent is not None:
+        theirs = by_party.get(c.respondent.id, {})
+        out.update((k, v) for k, v in theirs.items() if k.startswith("respondent."))
+    return out
+
+
 def hydrate(c: Complaint, values: Mapping[str, Any], gone: str = ERASED) -> Complaint:
     """``c`` with its personal fields from ``values`` (the merged vault
     entries of its parties); a field not there reads ``gone``
@@ -134,6 +154,23 @@ class Vault:
         if entries:
             self.store.vault_put([self._seal(e) for e in entries])
 
+    @contextmanager
+    def kept(self, entries: list[VaultEntry], complaint_id: str) -> Iterator[None]:
+        """Write ``entries`` (:meth:`keep`) for the save that runs in the
+        ``with`` block; when it fails and no complaint ``complaint_id`` was
+        stored, delete them again (a retried submit writes its own)."""
+        self.keep(entries)
+        try:
+            yield
+        except BaseException:
+            if entries:
+                try:
+                    if self.store.load(complaint_id) is None:
+                        self.store.vault_erase(complaint_id=complaint_id)
+                except StoreError:
+                    log.exception("could not remove the vault entries of a failed submit")
+            raise
+
     def _seal(self, e: VaultEntry) -> VaultEntry:
         if self.encryption is None or self.keys is None:
             return e
@@ -155,13 +192,13 @@ class Vault:
         out: dict[str, Any] = json.loads(data)
         return out
 
-    def values(self, entries: Iterable[VaultEntry]) -> dict[str, dict[str, Any]]:
-        """The merged fields of each complaint's entries, by complaint id."""
-        out: dict[str, dict[str, Any]] = {}
+    def values(self, entries: Iterable[VaultEntry]) -> dict[str, dict[str, dict[str, Any]]]:
+        """The fields of each entry, by complaint id then party id."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
         for e in entries:
             fields = self.open(e)
             if fields is not None:
-                out.setdefault(e.complaint_id, {}).update(fields)
+                out.setdefault(e.complaint_id, {})[e.party_id] = fields
         return out
 
     def hydrate_all(self, complaints: list[Complaint], gone: str = ERASED) -> list[Complaint]:
@@ -171,7 +208,7 @@ class Vault:
         if not ids:
             return complaints
         found = self.values(self.store.vault_read(ids))
-        return [hydrate(c, found.get(c.id, {}), gone) for c in complaints]
+        return [hydrate(c, owned(c, found.get(c.id, {})), gone) for c in complaints]
 
     def texts(self, complaints: list[Complaint]) -> list[Complaint]:
         """``complaints`` with their texts for a comparison or a count of

@@ -219,8 +219,8 @@ class Engine(Reports, Running, PersonalData):
         event = self._intake.event(draft, actor.id, basis, now, facts)
         created = self._apply(None, event)
         notes = self._outbox.leased(self._intake.warnings(created, event), event.at)
-        self._vault.keep(personal)
-        self.store.save(created, expected_version=0, events=[event], notifications=notes)
+        with self._vault.kept(personal, created.id):
+            self.store.save(created, expected_version=0, events=[event], notifications=notes)
         self._after([event], created, notes)
         return created
 
