@@ -429,3 +429,72 @@ def test_a_submit_reusing_an_id_changes_nothing_of_the_stored_complaint(engine: 
     assert (seen.complainant.name, seen.description) == (NAME, "The kettle 1 leaks from the base.")
     assert seen.respondent is not None
     assert (seen.respondent.name, seen.respondent.contact) == (SHOP_NAME, SHOP_CONTACT)
+
+
+# -- erasure as a property: whatever is erased, the facts stay ------------------------------
+
+LIFE = (
+    ("acknowledge", {}),
+    ("record_step", {"step": "contact_complainant"}),
+    ("record_step", {"step": "investigate"}),
+    ("classify", {}),
+    ("decide", {"outcome": "upheld", "basis": "Platform rule 4.2"}),
+    ("execute", {"note": "refund issued"}),
+    ("follow_up", {"satisfied": True}),
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    cases=st.lists(
+        st.tuples(
+            st.sampled_from(["u-1", "u-2", "u-3"]),
+            st.sampled_from(["shop-1", "shop-2"]),
+            st.integers(0, len(LIFE)),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    erased=st.sets(st.sampled_from(["u-1", "u-2", "u-3", "shop-1", "shop-2"])),
+)
+def test_erasing_anyone_keeps_every_fact_and_everyone_elses_data(
+    cases: list[tuple[str, str, int]], erased: set[str]
+) -> None:
+    clock = FakeClock(T0)
+    engine = cf.Engine(load_entry_points=False, clock=clock)
+    ids = []
+    for k, (who, shop, steps) in enumerate(cases):
+        c = engine.submit(
+            new(k, complainant={"id": who, "name": f"name of {who}", "contact": f"{who}@x.cn"},
+                respondent={"id": shop, "name": f"name of {shop}", "contact": f"{shop}@x.cn"}),
+            actor=cf.Actor(id=who, roles={"complainant"}),
+        )  # fmt: skip
+        for kind, payload in LIFE[:steps]:
+            clock.advance(hours=5)
+            engine.handle(c.id, {"type": kind, "actor": HANDLER, **payload})
+        ids.append(c.id)
+    later = clock() + timedelta(days=90)
+    window = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=1), "now": later}
+    before = {cid: (engine.sla(cid, now=later).history, engine.history(cid)) for cid in ids}
+    views = {cid: engine.view(cid, actor=HANDLER) for cid in ids}
+    metrics = engine.metrics(**window)
+    for person in sorted(erased):
+        engine.erase(person, "request", actor=SUPERVISOR, force=True)
+    assert engine.metrics(**window) == metrics
+    for cid in ids:
+        sla, trail = before[cid]
+        assert engine.sla(cid, now=later).history == sla
+        now_trail = engine.history(cid)
+        assert now_trail[: len(trail)] == trail
+        assert {e.type for e in now_trail[len(trail) :]} <= {"erased"}
+        assert engine.replay(now_trail) == engine.get(cid)
+        seen, was = engine.view(cid, actor=HANDLER), views[cid]
+        assert seen.respondent is not None
+        assert was.respondent is not None
+        for party, then in ((seen.complainant, was.complainant), (seen.respondent, was.respondent)):
+            gone = party.id in erased
+            assert party.name == ("[erased]" if gone else then.name)
+            assert party.contact == ("[erased]" if gone else then.contact)
+        assert seen.description == (
+            "[erased]" if seen.complainant.id in erased else was.description
+        )
