@@ -498,3 +498,15 @@ def test_erasing_anyone_keeps_every_fact_and_everyone_elses_data(
         assert seen.description == (
             "[erased]" if seen.complainant.id in erased else was.description
         )
+
+
+def test_a_view_refused_reads_nothing_from_the_vault(engine: cf.Engine) -> None:
+    c = engine.submit(new(), actor=COMPLAINANT)
+    reads: list[object] = []
+    real = engine.store.vault_read
+    engine.store.vault_read = lambda ids: reads.append(ids) or real(ids)  # type: ignore[method-assign]
+    with pytest.raises(cf.PermissionDenied):
+        engine.view(c.id, actor=cf.Actor(id="u-9", roles={"complainant"}))
+    assert reads == []
+    assert engine.view(c.id, actor=COMPLAINANT).complainant.name == NAME
+    assert reads == [[c.id]]

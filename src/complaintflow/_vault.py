@@ -21,8 +21,9 @@ from typing import Any, Final
 from complaintflow._base import fast_copy
 from complaintflow._crypto import SEALED, Encryption, KeyStore, _aesgcm
 from complaintflow._fingerprint import fingerprint
+from complaintflow._permissions import redact_for
 from complaintflow.errors import InvalidInput, StoreError
-from complaintflow.models import Complaint, Party
+from complaintflow.models import Actor, Complaint, Party
 from complaintflow.stores import Store
 from complaintflow.stores._index import text_of
 from complaintflow.stores._vault import VaultEntry
@@ -218,6 +219,15 @@ class Vault:
     def hydrate(self, c: Complaint) -> Complaint:
         """``c`` with its personal fields."""
         return self.hydrate_all([c])[0]
+
+    def view(
+        self, authorise: Callable[[Actor, Complaint], object], actor: Actor, c: Complaint
+    ) -> Complaint:
+        """``c`` as ``actor`` may see it, with the personal fields their role
+        sees: ``authorise`` (``PermissionDenied``) runs on the record first,
+        so nothing is read from the vault for an actor who may not look."""
+        authorise(actor, c)
+        return redact_for(actor, self.hydrate(c))
 
     def screening(self, store: Any) -> _Screening:
         """``store`` as the screens and the analysis see it: the complaints

@@ -191,7 +191,7 @@ class Engine(Reports, Running, PersonalData):
         """The complaint as ``actor`` may see it: personal data of the other
         party redacted (guide §3.1 confidentiality)."""
         actor = self._decider.actor(actor)
-        c = self._decider.view(actor, self._vault.hydrate(self.get(complaint_id)))
+        c = self._vault.view(self._decider.view, actor, self.get(complaint_id))
         return in_zone(c, self._zone(c))
 
     def allowed(self, complaint_id: str, *, actor: Actor) -> list[str]:
