@@ -239,9 +239,17 @@ def test_the_worker_applies_retention(engine: cf.Engine, clock: FakeClock) -> No
     engine.handle(c.id, cf.Withdraw(actor=COMPLAINANT, reason="sorted"))
     clock.set(T0 + timedelta(days=3 * 366))
     worker = cf.Worker(engine, interval=0)
+    runs: list[object] = []
+    real = engine.apply_retention
+    engine.apply_retention = lambda *a, **k: runs.append(1) or real(*a, **k)  # type: ignore[method-assign]
     worker.run_round()
     assert engine.store.vault_read([c.id]) == []
     assert engine.history(c.id)[-1].type == "erased"
+    worker.run_round()  # not again within the hour
+    assert len(runs) == 1
+    worker.retention_every = 0
+    worker.run_round()
+    assert len(runs) == 2
 
 
 # -- encryption ---------------------------------------------------------------------------
