@@ -20,11 +20,14 @@ from complaintflow._certificates import (
     DeadlineCertificate,
     Recomputation,
 )
+from complaintflow._crypto import Encryption, KeyStore, VaultKeyStore
 from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
+from complaintflow._privacy import DEFAULT_RETENTION, RetentionPolicy
 from complaintflow._roles import check_roles
 from complaintflow._specs import COMMAND_SPECS, CommandSpec
 from complaintflow._timefmt import display_time, in_zone
+from complaintflow._vault import ERASED
 from complaintflow._version import __version__
 from complaintflow._worker import Worker, WorkerHealth, run_worker
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
@@ -52,9 +55,11 @@ from complaintflow.errors import (
     CalendarRangeError,
     ComplaintFlowError,
     ConcurrencyError,
+    ErasureRefused,
     GuardFailed,
     InvalidInput,
     InvalidTransition,
+    MissingDependency,
     NotFound,
     PermissionDenied,
     PluginError,
@@ -106,6 +111,8 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "BUILTIN_CATEGORIES",
     "COMMAND_SPECS",
+    "DEFAULT_RETENTION",
+    "ERASED",
     "GUIDE_POLICY",
     "OPEN_STATUSES",
     "TERMINAL_STATUSES",
@@ -133,7 +140,9 @@ __all__ = [
     "Decide",
     "Decision",
     "Duration",
+    "Encryption",
     "Engine",
+    "ErasureRefused",
     "Escalate",
     "Event",
     "Execute",
@@ -143,10 +152,12 @@ __all__ = [
     "GuardFailed",
     "InvalidInput",
     "InvalidTransition",
+    "KeyStore",
     "MemoryStore",
     "Message",
     "Messages",
     "Metrics",
+    "MissingDependency",
     "ModelError",
     "NewComplaint",
     "NotFound",
@@ -162,6 +173,7 @@ __all__ = [
     "Reopen",
     "RequestInfo",
     "RespondentTrend",
+    "RetentionPolicy",
     "RuleFileError",
     "RuleSet",
     "SlaAlert",
@@ -176,6 +188,7 @@ __all__ = [
     "TargetMetrics",
     "TargetReport",
     "TextModel",
+    "VaultKeyStore",
     "Withdraw",
     "Worker",
     "WorkerHealth",

@@ -14,6 +14,7 @@ from complaintflow._base import aware
 from complaintflow._certificates import DeadlineCertificate, build_certificate
 from complaintflow._metrics import Metrics, compute_metrics
 from complaintflow._simulate import Simulation, simulate
+from complaintflow._vault import Vault
 from complaintflow.categories import CategoryRegistry
 from complaintflow.models import Complaint
 from complaintflow.sla import BusinessCalendar, SlaPolicy
@@ -25,6 +26,7 @@ class Reports:
     """Figures, certificates and what-if over an engine's store."""
 
     store: Store
+    _vault: Vault
     calendar: BusinessCalendar
     categories: CategoryRegistry
     _sla: SlaTracker
@@ -110,4 +112,5 @@ class Reports:
         complaints with their trend, repeat complainants, spikes (a week
         above mean + 3 sd of the previous 8 and at least ``spike_min``) and
         the most frequent terms per category. See docs/analysis.md."""
-        return analyse(self.store, since, until, top=top, spike_min=spike_min)
+        texts = self._vault.screening(self.store)  # terms count the descriptions too
+        return analyse(texts, since, until, top=top, spike_min=spike_min)

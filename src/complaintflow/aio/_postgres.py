@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from complaintflow.aio._vault import AsyncSQLVault
 from complaintflow.errors import ConcurrencyError, InvalidInput, StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import DEFAULT_LEASE, Save
@@ -44,7 +45,7 @@ def _modules() -> tuple[Any, Any]:
     return psycopg, psycopg_pool
 
 
-class AsyncPostgresStore:
+class AsyncPostgresStore(AsyncSQLVault):
     """Keeps complaints in a PostgreSQL database, through an
     :class:`psycopg_pool.AsyncConnectionPool`. Open it with
     :meth:`open` (it connects and migrates) and close it with

@@ -11,6 +11,7 @@ from typing import Final, NamedTuple, Protocol, runtime_checkable
 from complaintflow._status import Status
 from complaintflow.errors import ConcurrencyError
 from complaintflow.models import Complaint, Event, Notification
+from complaintflow.stores._vault import VaultEntry
 
 DEFAULT_LEASE: Final = timedelta(minutes=5)
 """How long a claimed notification is left to the worker that claimed it."""
@@ -140,6 +141,27 @@ class Store(Protocol):
         shared), then the oldest received (then by id). The duplicate
         screen's candidates, found by index whatever the complainant's
         history."""
+        ...
+
+    def vault_put(self, entries: Sequence[VaultEntry]) -> None:
+        """Add personal-data vault entries (see ``docs/privacy.md``); an
+        entry whose complaint and party exist already is kept as it is."""
+        ...
+
+    def vault_read(self, complaint_ids: Sequence[str]) -> list[VaultEntry]:
+        """The vault entries of these complaints, every party's (by index)."""
+        ...
+
+    def vault_of(self, party_id: str) -> list[VaultEntry]:
+        """Every vault entry of one party (by index)."""
+        ...
+
+    def vault_erase(self, *, party_id: str | None = None, complaint_id: str | None = None) -> int:
+        """Delete the vault entries of a party (all of them) or of a
+        complaint (every party's), and the :meth:`find_like` keys of the
+        texts they wrote; returns how many entries were deleted. Deleted
+        data must not stay readable in the store's files where the store
+        can prevent it (SQLite: ``secure_delete`` and a WAL checkpoint)."""
         ...
 
     def close(self) -> None:

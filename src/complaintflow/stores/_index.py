@@ -103,5 +103,5 @@ def order_key(order_id: str) -> str:
 def match_keys(c: Complaint, *, order: bool = True) -> tuple[str, ...]:
     """The keys a store files ``c`` under for ``Store.find_like``: its text
     fingerprint, and its order when it names one (and ``order`` is true)."""
-    keys = fingerprint(text_of(c))
+    keys = c.fingerprint or fingerprint(text_of(c))
     return keys if c.order_id is None or not order else (*keys, order_key(c.order_id))

@@ -25,6 +25,7 @@ from complaintflow.stores._base import (
     status_filter,
 )
 from complaintflow.stores._index import IndexRow, index_row, match_keys, micros, order_key
+from complaintflow.stores._vault import MemoryVault
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
@@ -43,7 +44,7 @@ def _complaint(row: tuple[Any, ...]) -> Complaint:
     return fast_from_dict(Complaint, dict(zip(_FIELDS, row, strict=True)))
 
 
-class MemoryStore:
+class MemoryStore(MemoryVault):
     """Keeps everything in memory, behind one lock: complaints as compact
     rows beside their index rows, events and notifications as the immutable
     models they are. Complaints are also kept in receipt order (all of
@@ -61,6 +62,8 @@ class MemoryStore:
         self._by_complainant: dict[str, Order] = {}
         self._by_respondent: dict[str, Order] = {}
         self._by_key: dict[tuple[str, str], list[str]] = {}
+        self._vault: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._vault_parties: dict[str, list[str]] = {}
 
     def close(self) -> None:
         """Nothing to release."""
@@ -107,6 +110,22 @@ class MemoryStore:
             insort(self._by_respondent.setdefault(ix.respondent, []), entry)
         for key in match_keys(c):
             self._by_key.setdefault((ix.complainant, key), []).append(c.id)
+
+    def _unfile_keys(self, complaint_id: str) -> None:
+        """Take a complaint out of the duplicate screen's keys (the lock held)."""
+        row = self._complaints.get(complaint_id)
+        if row is None:
+            return
+        c = _complaint(row)
+        for key in match_keys(c):
+            filed = self._by_key.get((c.complainant.id, key))
+            if filed is not None and complaint_id in filed:
+                filed.remove(complaint_id)
+                if not filed:
+                    del self._by_key[c.complainant.id, key]
+
+    def _complaints_of(self, party_id: str) -> list[str]:
+        return [cid for _, cid in self._by_complainant.get(party_id, ())]
 
     def save_many(self, saves: Sequence[Save]) -> list[bool]:
         return save_each(self, saves)

@@ -40,6 +40,7 @@ from complaintflow.stores._base import (
     status_filter,
 )
 from complaintflow.stores._index import index_row, match_keys, needs_triage, order_key
+from complaintflow.stores._vault import VAULT_MIGRATION, SQLVault
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore"]
 # the queries below are shared with complaintflow.aio's PostgreSQL store, which
@@ -101,6 +102,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "ALTER TABLE complaints ADD COLUMN needs_triage {bool} NOT NULL DEFAULT FALSE",
         "CREATE INDEX complaints_triage ON complaints (received_at, id) WHERE needs_triage",
     ),
+    # 5: the personal-data vault (complaintflow.stores._vault)
+    VAULT_MIGRATION,
 )
 """Forward migrations, as templates a :class:`Dialect` renders:
 ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``."""
@@ -391,7 +394,7 @@ def _notification_of(notification_id: str, row: Sequence[Any] | None) -> Notific
     return Notification.model_validate_json(row[0])
 
 
-class SQLStore:
+class SQLStore(SQLVault):
     """The store contract on SQL, for a backend to complete.
 
     A backend sets :attr:`dialect`, opens ``_conn`` and sets ``_name`` (the

@@ -94,6 +94,9 @@ class SQLiteStore(SQLStore):
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # deleted content (an erased person's vault entries) is overwritten
+        # with zeros, not left in free pages (docs/privacy.md)
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages
         # checkpoint the WAL every ~16 MiB instead of ~4 MiB: fewer fsyncs
         # of the database file, same durability (commits sync the WAL)
@@ -101,6 +104,11 @@ class SQLiteStore(SQLStore):
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
+
+    def _after_erase(self) -> None:
+        """Copy the erasure into the database file and empty the WAL, so that
+        no frame of it still holds the deleted entries."""
+        self._rows("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

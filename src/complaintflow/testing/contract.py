@@ -29,7 +29,7 @@ import pytest
 
 import complaintflow as cf
 from complaintflow.errors import ConcurrencyError, NotFound
-from complaintflow.stores import Save, Store
+from complaintflow.stores import Save, Store, VaultEntry
 from complaintflow.testing._clock import FakeClock
 
 __all__ = ["StoreContract", "StoreFactory"]
@@ -570,3 +570,52 @@ class StoreContract:
             assert engine.get(cid) == attempts[winner][0]
             check_consistent(engine, cid)
         assert len(engine.history(cid)) == 11
+
+    # -- the personal-data vault -------------------------------------------------
+
+    def test_vault_keeps_entries_by_complaint_and_party(self, open_again: StoreFactory) -> None:
+        store, other = open_again(), open_again()
+        store.vault_put(
+            [VaultEntry("c-1", "u-1", '{"a":1}'), VaultEntry("c-1", "shop-9", '{"b":2}')]
+        )
+        store.vault_put([VaultEntry("c-2", "u-1", '{"c":3}'), VaultEntry("c-1", "u-1", "new")])
+        # an entry that exists is kept as it was; another connection reads them
+        assert sorted(other.vault_read(["c-1"])) == [
+            ("c-1", "shop-9", '{"b":2}'),
+            ("c-1", "u-1", '{"a":1}'),
+        ]
+        assert sorted(other.vault_of("u-1")) == [
+            ("c-1", "u-1", '{"a":1}'),
+            ("c-2", "u-1", '{"c":3}'),
+        ]
+        assert other.vault_read([]) == []
+        assert other.vault_of("nobody") == []
+        assert store.vault_erase(party_id="u-1") == 2
+        assert other.vault_read(["c-1", "c-2"]) == [("c-1", "shop-9", '{"b":2}')]
+        assert store.vault_erase(complaint_id="c-1") == 1
+        assert other.vault_read(["c-1"]) == []
+        assert other.vault_of("shop-9") == []
+        assert store.vault_erase(party_id="u-1") == 0
+
+    def test_erasing_a_complainant_drops_their_duplicate_screen_keys(
+        self, open_again: StoreFactory
+    ) -> None:
+        clock = FakeClock(T0)
+        engine = engine_on(open_again(), clock)
+        first = engine.submit(new(), actor=complainant())
+        assert engine.get(first.id).description == ""  # the text is in the vault
+        full = engine.view(first.id, actor=cf.Actor.system())
+        assert full.description == "The kettle leaks from the base."
+        store = open_again()
+        assert [c.id for c in store.find_like(full)] == []
+        second = engine.submit(new(order_id="o-2"), actor=complainant())
+        assert [c.id for c in store.find_like(second)] == [first.id]
+        engine.erase("u-1", "asked to be forgotten", actor=SUPERVISOR, force=True)
+        assert store.find_like(second) == []
+        assert store.vault_of("u-1") == []
+        for cid in (first.id, second.id):
+            seen = engine.view(cid, actor=cf.Actor.system())
+            assert (seen.complainant.name, seen.description) == ("[erased]", "[erased]")
+            assert seen.respondent is not None
+            assert seen.respondent.name == "Golden Kettle"
+            check_consistent(engine, cid)
