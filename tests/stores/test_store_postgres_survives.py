@@ -79,19 +79,18 @@ def test_a_connection_ended_between_commands_is_replaced(schema: str) -> None:
     assert PG_DSN is not None
     clock = FakeClock(T0)
     name = f"cf_survive_{schema}"
-    with _admin() as admin:
-        with PostgresStore(_named_dsn(name), schema=schema, max_size=2) as store:
-            engine = engine_on(store, clock)
-            c = engine.submit(new(), actor=complainant())
-            ended = 0
-            for kind, payload in LIFECYCLE:
-                ended += _terminate_named(admin, name)
-                clock.advance(hours=1)
-                c = engine.handle(c.id, command(kind, payload))
-            assert ended >= len(LIFECYCLE)  # the store's connection each time
-            assert c.status == cf.Status.closed
-            assert len(engine.history(c.id)) == 1 + len(LIFECYCLE)
-            check_consistent(engine, c.id)
+    with _admin() as admin, PostgresStore(_named_dsn(name), schema=schema, max_size=2) as store:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        ended = 0
+        for kind, payload in LIFECYCLE:
+            ended += _terminate_named(admin, name)
+            clock.advance(hours=1)
+            c = engine.handle(c.id, command(kind, payload))
+        assert ended >= len(LIFECYCLE)  # the store's connection each time
+        assert c.status == cf.Status.closed
+        assert len(engine.history(c.id)) == 1 + len(LIFECYCLE)
+        check_consistent(engine, c.id)
 
 
 _SUICIDE = """
