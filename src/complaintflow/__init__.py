@@ -23,6 +23,7 @@ from complaintflow._certificates import (
 from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
 from complaintflow._roles import check_roles
+from complaintflow._sla_report import BreachEntry, DeadlineReport, DeadlineRow, OpenAges
 from complaintflow._specs import COMMAND_SPECS, CommandSpec
 from complaintflow._timefmt import display_time, in_zone
 from complaintflow._version import __version__
@@ -113,6 +114,7 @@ __all__ = [
     "Actor",
     "Analysis",
     "Assign",
+    "BreachEntry",
     "BusinessCalendar",
     "CalendarRangeError",
     "Category",
@@ -130,6 +132,8 @@ __all__ = [
     "ComplaintFlowError",
     "ConcurrencyError",
     "DeadlineCertificate",
+    "DeadlineReport",
+    "DeadlineRow",
     "Decide",
     "Decision",
     "Duration",
@@ -152,6 +156,7 @@ __all__ = [
     "NotFound",
     "Note",
     "Notification",
+    "OpenAges",
     "Party",
     "PermissionDenied",
     "PluginError",

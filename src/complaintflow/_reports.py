@@ -14,6 +14,7 @@ from complaintflow._base import aware
 from complaintflow._certificates import DeadlineCertificate, build_certificate
 from complaintflow._metrics import Metrics, compute_metrics
 from complaintflow._simulate import Simulation, simulate
+from complaintflow._sla_report import DeadlineReport, sla_report
 from complaintflow.categories import CategoryRegistry
 from complaintflow.models import Complaint
 from complaintflow.sla import BusinessCalendar, SlaPolicy
@@ -111,3 +112,28 @@ class Reports:
         above mean + 3 sd of the previous 8 and at least ``spike_min``) and
         the most frequent terms per category. See docs/analysis.md."""
         return analyse(self.store, since, until, top=top, spike_min=spike_min)
+
+    # -- the SLA report (issue 13) ---------------------------------------------------
+
+    def sla_report(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        period: str = "month",
+        now: datetime | None = None,
+        certificates: bool = True,
+        batch: int = 500,
+    ) -> DeadlineReport:
+        """Deadlines kept and missed for the complaints received in ``[since,
+        until)`` (guide §3.1 timeliness): per ``period`` of receipt (``week``,
+        ``month``, ``quarter``), category and target the met, breached and
+        running counts as of ``now``, the rates, the median and 90th
+        percentile hours to each step; open complaints by age; every breach
+        with its certificate (unless ``certificates`` is false). Read from the
+        store ``batch`` at a time; writes nothing. See docs/reports.md."""
+        now = aware(now, "now") if now is not None else self.now()
+        return sla_report(
+            self.store, self._sla, since, until,
+            period=period, now=now, certificates=certificates, batch=batch,
+        )  # fmt: skip
