@@ -24,6 +24,7 @@ from complaintflow._sla_report import p90
 from complaintflow.cli import main
 from complaintflow.testing import FakeClock
 from complaintflow.testing.strategies import complaint_histories
+from flow_helpers import sqlite_engine_with
 
 SH = ZoneInfo("Asia/Shanghai")
 CN = cf.BusinessCalendar.preset("CN")
@@ -266,15 +267,7 @@ def test_every_figure_matches_a_brute_force_count(
     hs: list[Any], period: str, batch: int, days: float
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        clock = FakeClock(GEN_NOW)
-        engine = cf.Engine(
-            calendar=CN,
-            store=cf.stores.SQLiteStore(Path(tmp) / "cf.db"),
-            clock=clock,
-            load_entry_points=False,
-        )
-        for h in hs:
-            h.run(engine, clock)
+        engine = sqlite_engine_with(hs, Path(tmp) / "cf.db", GEN_NOW, CN)
         since, until = datetime(2025, 1, 1, tzinfo=SH), datetime(2026, 7, 1, tzinfo=SH)
         # as of a moment among the complaints (some open ones are young)
         last = max(f.received_at for f in engine.store.find(limit=10_000))

@@ -18,6 +18,7 @@ from complaintflow._simulate import simulate
 from complaintflow._sla_scan import facts_of, iter_complaints, sla_facts
 from complaintflow.testing import FakeClock
 from complaintflow.testing.strategies import complaint_histories
+from flow_helpers import sqlite_engine_with
 from stores.store_helpers import PG_DSN, drop_schema, needs_pg, new_schema
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -72,15 +73,7 @@ def test_sla_page_gives_what_find_and_the_full_parse_give(
     hs: list[Any], batch: int, data: st.DataObject
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        clock = FakeClock(NOW)
-        engine = cf.Engine(
-            calendar=CN,
-            store=cf.stores.SQLiteStore(Path(tmp) / "cf.db"),
-            clock=clock,
-            load_entry_points=False,
-        )
-        for h in hs:
-            h.run(engine, clock)
+        engine = sqlite_engine_with(hs, Path(tmp) / "cf.db", NOW, CN)
         times = sorted({f.received_at for f in sla_facts(engine.store, None, None)})
         cut = st.sampled_from([None, *times])
         since, until = data.draw(cut), data.draw(cut)

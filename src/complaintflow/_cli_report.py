@@ -14,6 +14,13 @@ from typing import Any
 __all__ = ["add_parser"]
 
 
+def _window_args(p: Any) -> None:
+    """``--db``, ``--since`` and ``--until``, as both commands take them."""
+    p.add_argument("--db", required=True, help="the SQLite store file")
+    p.add_argument("--since", required=True, help="start, ISO 8601 with a UTC offset")
+    p.add_argument("--until", required=True, help="end (excluded), ISO 8601 with a UTC offset")
+
+
 def add_parser(sub: Any) -> None:
     """Add ``report`` to the top-level subparsers; it sets ``run``."""
     p = sub.add_parser(
@@ -23,9 +30,7 @@ def add_parser(sub: Any) -> None:
         "weekly counts per category and channel, respondents with the most upheld "
         "complaints, repeat complainants, spikes and frequent terms.",
     )
-    p.add_argument("--db", required=True, help="the SQLite store file")
-    p.add_argument("--since", required=True, help="start, ISO 8601 with a UTC offset")
-    p.add_argument("--until", required=True, help="end (excluded), ISO 8601 with a UTC offset")
+    _window_args(p)
     p.add_argument("--format", choices=("json", "csv"), default="json", help="(%(default)s)")
     p.add_argument("-o", "--output", help="write the report here (default: stdout)")
     p.add_argument("--chart", help="also write an SVG chart of the weekly categories here")
@@ -44,9 +49,7 @@ def _add_sla_parser(sub: Any) -> None:
         "median and 90th percentile hours to each step; open complaints by age; every breach "
         "with its deadline certificate. Writes nothing to the store.",
     )
-    p.add_argument("--db", required=True, help="the SQLite store file")
-    p.add_argument("--since", required=True, help="start, ISO 8601 with a UTC offset")
-    p.add_argument("--until", required=True, help="end (excluded), ISO 8601 with a UTC offset")
+    _window_args(p)
     p.add_argument("--period", choices=("week", "month", "quarter"), default="month")
     p.add_argument("--now", help="as of this time, ISO 8601 with a UTC offset (default: now)")
     p.add_argument("--format", choices=("json", "csv", "svg"), default="json")
