@@ -10,8 +10,9 @@ and reused by later runs with the same ``--n`` and ``--distinct``
 (``--rebuild`` makes it again); simulate writes nothing to it.
 
 Timed: one ``engine.simulate`` tightening the follow-up target from 7 to 5
-working days (every complaint is read, recomputed and compared), beside
-anchors in the same run: reading the same rows back with a plain
+working days (every complaint is read, recomputed and compared), and
+``engine.sla_report`` of 2026, month by month, without certificates (the
+same read, counted), beside anchors in the same run: reading the same rows back with a plain
 ``sqlite3`` cursor (the documents alone, then each parsed with
 ``json.loads``), and (``--find``) reading them as complaints with
 ``Store.find`` pages. Memory is measured two ways: the process's maximum
@@ -43,6 +44,7 @@ from complaintflow.stores._sql import SCHEMA_VERSION
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2027, 1, 1, tzinfo=SH)
+SINCE = datetime(2026, 1, 1, tzinfo=SH)
 
 # a recorded timeline replayed at full speed: the engine believes its times
 # (the checks still run)
@@ -194,6 +196,10 @@ def main() -> None:
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         assert again == sim
+    t0 = time.perf_counter()
+    report = engine.sla_report(SINCE, NOW, now=NOW, certificates=False)
+    report_secs = time.perf_counter() - t0
+    assert report.complaints == sim.complaints
     found = find_read(engine) if args.find else None
     engine.close()
     print(
@@ -211,6 +217,8 @@ def main() -> None:
                f"from {rss0:.1f} MB before it"))  # fmt: skip
     print(_row("anchor: plain sqlite3 cursor, SELECT doc", raw, None, f"{n_raw:,} rows"))
     print(_row("anchor: plain sqlite3 cursor + json.loads each doc", parsed, None, ""))
+    print(_row("engine.sla_report, monthly, without certificates", report_secs, None,
+               f"{len(report.breaches):,} breaches listed"))  # fmt: skip
     if found is not None:
         print(_row("anchor: Store.find pages of 500 (parsed complaints)", found[0], None,
                    f"{found[1]:,} complaints"))  # fmt: skip
