@@ -25,6 +25,7 @@ from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
 from complaintflow._privacy import DEFAULT_RETENTION, RetentionPolicy
 from complaintflow._roles import check_roles
+from complaintflow._sla_report import BreachEntry, DeadlineReport, DeadlineRow, OpenAges
 from complaintflow._specs import COMMAND_SPECS, CommandSpec
 from complaintflow._timefmt import display_time, in_zone
 from complaintflow._vault import ERASED
@@ -120,6 +121,7 @@ __all__ = [
     "Actor",
     "Analysis",
     "Assign",
+    "BreachEntry",
     "BusinessCalendar",
     "CalendarRangeError",
     "Category",
@@ -137,6 +139,8 @@ __all__ = [
     "ComplaintFlowError",
     "ConcurrencyError",
     "DeadlineCertificate",
+    "DeadlineReport",
+    "DeadlineRow",
     "Decide",
     "Decision",
     "Duration",
@@ -163,6 +167,7 @@ __all__ = [
     "NotFound",
     "Note",
     "Notification",
+    "OpenAges",
     "Party",
     "PermissionDenied",
     "PluginError",

@@ -26,6 +26,19 @@ class Save(NamedTuple):
     notifications: Sequence[Notification] = ()
 
 
+class SlaRow(NamedTuple):
+    """One complaint as what-if and the SLA report read it (``sla_page`` of
+    the SQL stores): the indexed columns they need and the SLA state as the
+    JSON text it is stored as (``None`` when the complaint has none)."""
+
+    id: str
+    received_at: datetime
+    """Aware, in UTC."""
+    category: str | None
+    is_open: bool
+    sla: str | bytes | None
+
+
 @runtime_checkable
 class Store(Protocol):
     """Where complaints, their events and their notifications are kept.

@@ -20,6 +20,7 @@ from complaintflow.models import Complaint
 __all__ = [
     "HasNextCheck",
     "IndexRow",
+    "from_db_time",
     "index_row",
     "match_keys",
     "micros",
@@ -35,6 +36,14 @@ _US: Final = timedelta(microseconds=1)
 def micros(dt: datetime) -> int:
     """An aware instant as integer microseconds since the epoch."""
     return (dt - _EPOCH) // _US
+
+
+def from_db_time(value: datetime | int) -> datetime:
+    """An instant as a store's time column returns it (integer
+    microseconds since the epoch, or an aware ``datetime``), aware in UTC."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return _EPOCH + value * _US
 
 
 class HasNextCheck(Protocol):

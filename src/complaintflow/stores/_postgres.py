@@ -49,6 +49,7 @@ POSTGRES: Final = Dialect(
         "lock": " FOR UPDATE",
         "skip": " FOR UPDATE SKIP LOCKED",
         "attempts": "(doc->>'attempts')::int",
+        "sla": "(doc->'sla')::text",
         "text": "text",
         "int": "integer",
         "bool": "boolean",

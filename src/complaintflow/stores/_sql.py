@@ -32,6 +32,7 @@ from complaintflow.stores._base import (
     DEFAULT_LEASE,
     ParsedCache,
     Save,
+    SlaRow,
     check_seqs,
     dead,
     delivered,
@@ -39,7 +40,13 @@ from complaintflow.stores._base import (
     save_each,
     status_filter,
 )
-from complaintflow.stores._index import index_row, match_keys, needs_triage, order_key
+from complaintflow.stores._index import (
+    from_db_time,
+    index_row,
+    match_keys,
+    needs_triage,
+    order_key,
+)
 from complaintflow.stores._vault import VAULT_MIGRATION, SQLVault
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore"]
@@ -161,6 +168,7 @@ _SCHEMA_START: Final = "INSERT INTO schema_version VALUES (0)"
 _SCHEMA_SET: Final = "UPDATE schema_version SET version = %s"
 _ALL_DOCS: Final = "SELECT {doc} FROM complaints"
 _EVENT_COLUMNS: Final = "complaint_id, seq, doc"
+_SLA_COLUMNS: Final = "id, received_at, category, is_open, {sla}"
 _NOTIFICATION_COLUMNS: Final = "id, complaint_id, status, next_attempt_at, doc"
 
 
@@ -171,7 +179,8 @@ class Dialect:
     :param positional: the driver's positional placeholder (``?`` or ``%s``).
     :param fields: the format fields of query and DDL templates: ``doc``,
         ``json``, ``lock``, ``skip``, ``attempts`` (a notification's failed
-        attempts, read from its document) and the column types ``text``, ``int``,
+        attempts, read from its document), ``sla`` (a complaint's SLA state
+        as JSON text, read from its document) and the column types ``text``, ``int``,
         ``bool``, ``time``, ``document``, ``serial``, ``without_rowid``.
     :param time: an aware instant as the database's time column takes it.
     :param encode: hand the driver ``bytes`` (spares psycopg an encode).
@@ -306,6 +315,31 @@ def _find_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     sql = f"SELECT {{doc}} FROM complaints{where} ORDER BY received_at, id LIMIT %s OFFSET %s"
     return sql, [*params, filters.get("limit", 100), filters.get("offset", 0)]
+
+
+def _sla_page_sql(
+    dialect: Dialect,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> tuple[str, list[Any]]:
+    """The query of :meth:`SQLStore.sla_page` (a key range of the
+    ``complaints_received`` index) and its parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        clauses.append("received_at >= %s")
+        params.append(dialect.t(since))
+    if until is not None:
+        clauses.append("received_at < %s")
+        params.append(dialect.t(until))
+    if after is not None:
+        clauses.append("(received_at, id) > (%s, %s)")
+        params.extend([dialect.t(after[0]), after[1]])
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    sql = f"SELECT {_SLA_COLUMNS} FROM complaints{where} ORDER BY received_at, id LIMIT %s"
+    return sql, [*params, limit]
 
 
 _WINDOW: Final = "FROM complaints WHERE complainant = %s AND received_at > %s AND received_at <= %s"
@@ -665,6 +699,27 @@ class SQLStore(SQLVault):
             }
         )
         return _docs(self._rows(sql, params))
+
+    def sla_page(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 500,
+    ) -> list[SlaRow]:
+        """Up to ``limit`` complaints received in ``[since, until)`` (either
+        bound optional), in receipt order (then id), starting after the
+        ``(received_at, id)`` position ``after``: each as a light
+        :class:`~complaintflow.stores._base.SlaRow` holding the SLA state as
+        the JSON text it is stored as, not parsed. Read as a key range of the
+        receipt index, so a page costs the same wherever it starts; what-if
+        and the SLA report read a store this way."""
+        sql, params = _sla_page_sql(self.dialect, since, until, after, limit)
+        return [
+            SlaRow(cid, from_db_time(at), category, bool(is_open), sla)
+            for cid, at, category, is_open, sla in self._rows(sql, params)
+        ]
 
     # -- the screens' look-ups --------------------------------------------------------
 

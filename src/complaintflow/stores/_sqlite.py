@@ -31,6 +31,7 @@ SQLITE: Final = Dialect(
         "lock": "",  # BEGIN IMMEDIATE holds the whole database
         "skip": "",
         "attempts": "json_extract(doc, '$.attempts')",
+        "sla": "json_extract(doc, '$.sla')",
         "text": "TEXT",
         "int": "INTEGER",
         "bool": "INTEGER",
