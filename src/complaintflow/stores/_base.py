@@ -147,15 +147,6 @@ class Store(Protocol):
         ...
 
 
-def status_filter(status: Status | Iterable[Status] | None) -> frozenset[str] | None:
-    """The ``status`` filter of :meth:`Store.find` as a set of values."""
-    if status is None:
-        return None
-    if isinstance(status, str):
-        return frozenset({Status(status).value})
-    return frozenset(Status(s).value for s in status)
-
-
 def check_seqs(version: int, events: Sequence[Event]) -> None:
     """Refuse events whose ``seq`` do not follow ``version`` one by one."""
     for i, event in enumerate(events, start=version + 1):
@@ -225,6 +216,10 @@ class ParsedCache:
             complaint = Complaint.model_validate_json(doc)
             self.put(complaint)
         return complaint
+
+    def held(self, complaint_id: str) -> Complaint | None:
+        """The cached complaint, of whatever version."""
+        return self._items.get(complaint_id)
 
     def put(self, complaint: Complaint) -> None:
         """Remember a complaint just read or saved."""

@@ -22,8 +22,8 @@ from complaintflow.stores._base import (
     delivered,
     failed,
     save_each,
-    status_filter,
 )
+from complaintflow.stores._find import check_find
 from complaintflow.stores._index import IndexRow, index_row, match_keys, micros, order_key
 
 _FIELDS: Final = tuple(Complaint.model_fields)
@@ -199,13 +199,6 @@ class MemoryStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
-        if complainant is not None:
-            order = self._by_complainant.get(complainant, [])
-        elif respondent is not None:
-            order = self._by_respondent.get(respondent, [])
-        else:
-            order = self._received
-        statuses = status_filter(status)
         wanted: dict[str, object] = {
             "complainant": complainant,
             "respondent": respondent,
@@ -213,6 +206,15 @@ class MemoryStore:
             "handler": handler,
             "needs_triage": needs_triage,
         }
+        statuses = check_find(
+            {**wanted, "open_only": open_only, "status": status, "limit": limit, "offset": offset}
+        )
+        if complainant is not None:
+            order = self._by_complainant.get(complainant, [])
+        elif respondent is not None:
+            order = self._by_respondent.get(respondent, [])
+        else:
+            order = self._received
         checks = [(f, v) for f, v in wanted.items() if v is not None]
         out: list[Complaint] = []
         skip = offset
