@@ -363,6 +363,8 @@ def postgres_rows(dsn: str, schema: str, n: int, threads: int, rounds: int) -> l
                 runs["store 1"].append(bench_lifecycles(s, n, base))
                 runs["raw t"].append(bench_raw(dsn, raw_schema, n, threads, base + n))
                 runs["store t"].append(bench_store_threads(s, n, threads, base + n))
+                each = ", ".join(f"{k} {v[-1]:,.0f}" for k, v in runs.items())
+                print(f"  (round {r + 1}: {each})", file=sys.stderr)
         finally:
             for name in (life, raw_schema):
                 s.connection.execute(f"DROP SCHEMA {name} CASCADE".encode())

@@ -238,19 +238,38 @@ NESTED = st.recursive(
 )
 # scalars as often as containers (st.recursive alone draws mostly lists)
 VALUES = st.one_of(st.none(), TEXT, DATES, NUMBERS, NESTED)
-FIELDS = st.sampled_from(
-    [
-        "channel",
-        "subject",
-        "description",
-        "category",
-        "order_id",
-        "received_at",
-        "evidence",
-        "complainant",
-        "respondent",
-        "id",
-    ]
+FIELD_NAMES = [
+    "channel",
+    "subject",
+    "description",
+    "category",
+    "order_id",
+    "received_at",
+    "evidence",
+    "complainant",
+    "respondent",
+    "id",
+]
+FIELDS = st.sampled_from(FIELD_NAMES)
+# the find filter each drawn field name stands for, so that every filter
+# gets values of every type
+FIND_FILTER_OF = dict(
+    zip(
+        FIELD_NAMES,
+        [
+            "complainant",
+            "respondent",
+            "open_only",
+            "status",
+            "category",
+            "handler",
+            "needs_triage",
+            "limit",
+            "offset",
+            "status",
+        ],
+        strict=True,
+    )
 )
 COMMANDS = st.sampled_from(
     [
@@ -311,8 +330,8 @@ def _call(engine: cf.Engine, cid: str, which: str, v: Any, w: Any, field: str, k
     if which == "deliver_pending":
         return engine.deliver_pending(now=v, limit=w)
     if which == "find":
-        # text or lists of text: other types are for the stores' own checks
-        return engine.store.find(status=v if isinstance(v, str) else [str(v)])
+        # any value for any filter: the stores check them all
+        return engine.store.find(**{FIND_FILTER_OF[field]: v})
     if which == "rules":
         return cf.RuleSet.from_data({"screening": {"malicious": {"window_hours": v}}, field: w})
     if which == "calendar":

@@ -107,7 +107,10 @@ class Store(Protocol):
         by id), ``limit`` of them after skipping ``offset``. ``status`` is one
         status or several; ``needs_triage=True`` keeps the complaints waiting
         for a handler to choose their category (the triage queue), ``False``
-        the others."""
+        the others. ``limit`` is from 1 to 1,000,000 and ``offset`` from 0; a
+        filter of the wrong type or value is an
+        :class:`~complaintflow.errors.InvalidInput` naming it, on every
+        built-in store alike."""
         ...
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:

@@ -86,6 +86,16 @@ def _psycopg() -> ModuleType:
     return psycopg
 
 
+def _cursor(conn: Conn) -> Any:
+    """The connection's cursor for the store's statements, kept on it: one
+    thread uses a borrowed connection at a time, and a cursor made once
+    spares each statement making its own."""
+    cur = conn.__dict__.get("_complaintflow_cursor")
+    if cur is None or cur.closed:
+        cur = conn.__dict__["_complaintflow_cursor"] = conn.cursor()
+    return cur
+
+
 class _Single:
     """A pool of one connection, opened by the host's function and opened
     again when lost; one borrower at a time."""
@@ -270,7 +280,7 @@ class PostgresStore(SQLStore):
         params = save_params(self.dialect, complaint, expected_version, events, notifications)
 
         def work(conn: Any) -> None:
-            if conn.execute(statement, params).fetchone()[0] != 1:
+            if _cursor(conn).execute(statement, params).fetchone()[0] != 1:
                 found = conn.execute(q(_VERSION_OF), (complaint.id,)).fetchone()
                 raise _conflict(complaint.id, found, expected_version)
 
@@ -288,7 +298,7 @@ class PostgresStore(SQLStore):
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         q = self.dialect.q(sql)
-        return self._attempt(lambda conn: list(conn.execute(q, params).fetchall()), tx=False)
+        return self._attempt(lambda conn: _cursor(conn).execute(q, params).fetchall(), tx=False)
 
     def _attempt(
         self,
