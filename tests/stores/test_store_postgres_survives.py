@@ -171,20 +171,20 @@ def test_a_save_whose_connection_ended_while_committing_is_checked_and_run_once(
 
 
 def _dying_after_save(lose: list[bool]) -> Any:
-    """A psycopg connection class that, while ``lose`` holds ``True``, runs
-    a save's statement (committed: the connection autocommits) and then
-    loses the connection before the result reaches the store, once."""
+    """A psycopg cursor class that, while ``lose`` holds ``True``, runs a
+    save's statement (committed: the connection autocommits) and then loses
+    the connection before the result reaches the store, once."""
     import psycopg
 
-    class Dying(psycopg.Connection[Any]):
+    class Dying(psycopg.Cursor[Any]):
         def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
-            cur = super().execute(query, *args, **kwargs)
+            out = super().execute(query, *args, **kwargs)
             text = query if isinstance(query, bytes) else str(query).encode()
             if lose and lose[0] and text.startswith(b"WITH c AS"):
                 lose[0] = False
-                self.close()
+                self.connection.close()
                 raise psycopg.OperationalError("the server closed the connection")
-            return cur
+            return out
 
     return Dying
 
@@ -196,9 +196,14 @@ def test_a_save_committed_before_its_connection_was_lost_is_not_applied_twice(
     lose = [False]
     dying = _dying_after_save(lose)
     clock = FakeClock(T0)
-    with PostgresStore(
-        connect=lambda: dying.connect(PG_DSN, autocommit=True), schema=schema
-    ) as store:
+
+    def connect() -> Any:
+        import psycopg
+
+        assert PG_DSN is not None
+        return psycopg.connect(PG_DSN, autocommit=True, cursor_factory=dying)
+
+    with PostgresStore(connect=connect, schema=schema) as store:
         engine = engine_on(store, clock)
         c = engine.submit(new(), actor=complainant())
         lose[0] = True
