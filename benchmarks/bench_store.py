@@ -272,7 +272,11 @@ def load_sqlite(path: Path, total: int, due: int) -> None:
                 docs[is_due].replace("c0000000", cid).replace("c0000001", cid),
             )
 
-    conn.executemany("INSERT INTO complaints VALUES (?,?,?,?,?,?,?,?,?,?,?)", complaints())
+    conn.executemany(
+        "INSERT INTO complaints (id, version, status, is_open, complainant, respondent, "
+        "category, handler, received_at, next_check, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        complaints(),
+    )
     conn.executemany(
         "INSERT INTO events VALUES (?, 1, ?)",
         ((cid, edoc.replace("c0000000", cid)) for cid, is_due in _plan(total, due) if is_due),

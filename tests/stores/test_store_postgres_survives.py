@@ -203,6 +203,31 @@ def test_a_save_committed_before_its_connection_was_lost_is_not_applied_twice(
         assert [e.type for e in engine.history(d.id)] == ["submit"]
 
 
+def test_without_retries_a_save_of_unknown_outcome_says_so(schema: str) -> None:
+    import psycopg
+
+    assert PG_DSN is not None
+    lose = [False]
+    dying = _dying_after_save(lose)
+    clock = FakeClock(T0)
+
+    def connect() -> Any:
+        assert PG_DSN is not None
+        return psycopg.connect(PG_DSN, autocommit=True, cursor_factory=dying)
+
+    with PostgresStore(connect=connect, schema=schema, retries=0) as store:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        lose[0] = True
+        clock.advance(hours=1)
+        with pytest.raises(StoreError, match="may or may not be saved"):
+            engine.handle(c.id, command("acknowledge", {}))
+        # it was saved: the retry the message asks for is refused as stale
+        assert engine.get(c.id).version == 2
+        with pytest.raises(cf.ConcurrencyError):
+            store.save(c, expected_version=1, events=engine.history(c.id)[1:])
+
+
 def test_a_batch_whose_connection_ended_while_committing_is_a_retryable_store_error(
     schema: str,
 ) -> None:

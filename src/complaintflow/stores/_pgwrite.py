@@ -8,8 +8,9 @@ notifications are inserted only when the row was, so a version conflict
 writes nothing, and the statement returns how many rows it wrote (1, or 0
 on a conflict). On an autocommit connection the statement is its own
 transaction: one round trip and one commit per command, without ``BEGIN``
-and ``COMMIT`` of their own; its text never varies (the rows go as arrays),
-so psycopg prepares it once per connection.
+and ``COMMIT`` of their own; its text never varies (the events and
+notifications go as one JSON array each), so psycopg prepares it once per
+connection.
 
 When the connection is lost while the statement runs, whether it
 committed is unknown: :data:`LANDED` reads the complaint's row back and

@@ -336,7 +336,8 @@ class PostgresStore(SQLStore):
                 raise ConcurrencyError(f"{self._name}: {e}") from None
             except self._pg.Error as e:
                 unsure = unsure or committing
-                self._lost(conn, e, attempt, unsure and landed is None)
+                last = attempt == self._retries
+                self._lost(conn, e, attempt, unsure and (landed is None or last))
             finally:
                 self._pool.putconn(conn)
         raise AssertionError("unreachable")  # pragma: no cover
