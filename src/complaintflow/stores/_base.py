@@ -121,7 +121,10 @@ class Store(Protocol):
         by id), ``limit`` of them after skipping ``offset``. ``status`` is one
         status or several; ``needs_triage=True`` keeps the complaints waiting
         for a handler to choose their category (the triage queue), ``False``
-        the others."""
+        the others. ``limit`` is from 1 to 1,000,000 and ``offset`` from 0; a
+        filter of the wrong type or value is an
+        :class:`~complaintflow.errors.InvalidInput` naming it, on every
+        built-in store alike."""
         ...
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:
@@ -180,15 +183,6 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the store's connections; a closed store is not used again."""
         ...
-
-
-def status_filter(status: Status | Iterable[Status] | None) -> frozenset[str] | None:
-    """The ``status`` filter of :meth:`Store.find` as a set of values."""
-    if status is None:
-        return None
-    if isinstance(status, str):
-        return frozenset({Status(status).value})
-    return frozenset(Status(s).value for s in status)
 
 
 def check_seqs(version: int, events: Sequence[Event]) -> None:
@@ -260,6 +254,10 @@ class ParsedCache:
             complaint = Complaint.model_validate_json(doc)
             self.put(complaint)
         return complaint
+
+    def held(self, complaint_id: str) -> Complaint | None:
+        """The cached complaint, of whatever version."""
+        return self._items.get(complaint_id)
 
     def put(self, complaint: Complaint) -> None:
         """Remember a complaint just read or saved."""

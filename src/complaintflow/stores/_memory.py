@@ -22,8 +22,8 @@ from complaintflow.stores._base import (
     delivered,
     failed,
     save_each,
-    status_filter,
 )
+from complaintflow.stores._find import check_find
 from complaintflow.stores._index import IndexRow, index_row, match_keys, micros, order_key
 from complaintflow.stores._vault import MemoryVault
 
@@ -218,13 +218,6 @@ class MemoryStore(MemoryVault):
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
-        if complainant is not None:
-            order = self._by_complainant.get(complainant, [])
-        elif respondent is not None:
-            order = self._by_respondent.get(respondent, [])
-        else:
-            order = self._received
-        statuses = status_filter(status)
         wanted: dict[str, object] = {
             "complainant": complainant,
             "respondent": respondent,
@@ -232,6 +225,15 @@ class MemoryStore(MemoryVault):
             "handler": handler,
             "needs_triage": needs_triage,
         }
+        statuses = check_find(
+            {**wanted, "open_only": open_only, "status": status, "limit": limit, "offset": offset}
+        )
+        if complainant is not None:
+            order = self._by_complainant.get(complainant, [])
+        elif respondent is not None:
+            order = self._by_respondent.get(respondent, [])
+        else:
+            order = self._received
         checks = [(f, v) for f, v in wanted.items() if v is not None]
         out: list[Complaint] = []
         skip = offset

@@ -38,8 +38,8 @@ from complaintflow.stores._base import (
     delivered,
     failed,
     save_each,
-    status_filter,
 )
+from complaintflow.stores._find import FIND_FILTERS, check_find
 from complaintflow.stores._index import (
     from_db_time,
     index_row,
@@ -147,7 +147,10 @@ _UPDATE: Final = (
 _PENDING: Final = "SELECT {doc} FROM notifications WHERE status = 'pending'"
 _DUE_BY: Final = " AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
 _VERSION_OF: Final = "SELECT version FROM complaints WHERE id = %s"
-_LOAD: Final = "SELECT version, {doc} FROM complaints WHERE id = %s"
+# the document only when the cached one is not of the row's version
+_LOAD: Final = (
+    "SELECT version, CASE WHEN version = %s THEN NULL ELSE {doc} END FROM complaints WHERE id = %s"
+)
 _EVENTS: Final = "SELECT {doc} FROM events WHERE complaint_id = %s ORDER BY seq"
 _DUE: Final = (
     "SELECT {doc} FROM complaints WHERE next_check IS NOT NULL AND next_check <= %s "
@@ -278,27 +281,13 @@ def _versions_sql(ids: Sequence[str]) -> str:
     return f"SELECT id, version FROM complaints WHERE id IN {_in(ids)} ORDER BY id{{lock}}"
 
 
-_FIND_FILTERS: Final = frozenset(
-    {
-        "complainant",
-        "respondent",
-        "open_only",
-        "status",
-        "category",
-        "handler",
-        "needs_triage",
-        "limit",
-        "offset",
-    }
-)
-
-
 def _find_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     """The query of ``Store.find`` for its keyword arguments ``filters``, and
     its parameters."""
-    unknown = sorted(set(filters) - _FIND_FILTERS)
-    if unknown:
+    unknown = sorted(set(filters) - FIND_FILTERS)
+    if unknown:  # as a method with these keyword arguments says it
         raise TypeError(f"find() got an unexpected keyword argument {unknown[0]!r}")
+    statuses = check_find(filters)
     clauses: list[str] = []
     params: list[Any] = []
     for column in ("complainant", "respondent", "category", "handler", "needs_triage"):
@@ -308,7 +297,6 @@ def _find_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     if filters.get("open_only"):
         clauses.append("is_open = %s")
         params.append(True)
-    statuses = status_filter(filters.get("status"))
     if statuses is not None:
         clauses.append(f"status IN {_in(sorted(statuses))}")
         params.extend(sorted(statuses))
@@ -420,6 +408,24 @@ def _lease_rows(dialect: Dialect, out: Sequence[Notification]) -> list[tuple[Any
 def _notification_update(dialect: Dialect, n: Notification) -> tuple[Any, ...]:
     """The parameters of :data:`_NOTIFICATION_UPDATE` for ``n``."""
     return (n.status, dialect.t(n.next_attempt_at), n.model_dump_json(), n.id)
+
+
+def _load_params(held: Complaint | None, complaint_id: str) -> tuple[int, str]:
+    """The parameters of :data:`_LOAD`, ``held`` the cached complaint."""
+    return (0 if held is None else held.version), complaint_id
+
+
+def _loaded(
+    cache: ParsedCache, held: Complaint | None, complaint_id: str, rows: Sequence[Any]
+) -> Complaint | None:
+    """The complaint of a :data:`_LOAD` row: ``held`` when the row left its
+    document out (it is of ``held``'s version), else the document parsed."""
+    if not rows:
+        return None
+    version, doc = rows[0]
+    if doc is None and held is not None:
+        return held
+    return cache.parse(complaint_id, version, doc)
 
 
 def _notification_of(notification_id: str, row: Sequence[Any] | None) -> Notification:
@@ -557,11 +563,9 @@ class SQLStore(SQLVault):
         return _row(self.dialect, c)
 
     def load(self, complaint_id: str) -> Complaint | None:
-        rows = self._rows(_LOAD, (complaint_id,))
-        if not rows:
-            return None
-        version, doc = rows[0]
-        return self._cache.parse(complaint_id, version, doc)
+        held = self._cache.held(complaint_id)
+        rows = self._rows(_LOAD, _load_params(held, complaint_id))
+        return _loaded(self._cache, held, complaint_id, rows)
 
     def save(
         self,

@@ -87,7 +87,10 @@ class SQLiteStore(SQLStore):
         except sqlite3.Error as e:
             raise StoreError(f"cannot open SQLite database {self.path!r}: {e}") from e
         self._timeout, self._synchronous = timeout, synchronous
-        self._start()
+        try:
+            self._start()
+        except sqlite3.Error as e:  # a read-only file or folder, a corrupt file
+            raise StoreError(f"cannot open SQLite database {self.path!r}: {e}") from e
 
     def _configure(self) -> None:
         conn = self._conn

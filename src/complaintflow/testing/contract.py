@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 import complaintflow as cf
-from complaintflow.errors import ConcurrencyError, NotFound
+from complaintflow.errors import ConcurrencyError, InvalidInput, NotFound
 from complaintflow.stores import Save, Store, VaultEntry
 from complaintflow.testing._clock import FakeClock
 
@@ -160,6 +160,33 @@ def _race(
     for t in threads:
         t.join()
     return results
+
+
+BAD_FIND: list[tuple[dict[str, Any], str]] = [
+    ({"limit": -1}, "limit"),
+    ({"limit": 0}, "limit"),
+    ({"limit": 10**7}, "limit"),
+    ({"limit": "10"}, "limit"),
+    ({"limit": True}, "limit"),
+    ({"limit": 2.5}, "limit"),
+    ({"offset": -1}, "offset"),
+    ({"offset": "3"}, "offset"),
+    ({"offset": 2**70}, "offset"),
+    ({"status": 5}, "status"),
+    ({"status": "bogus"}, "status"),
+    ({"status": ["received", "bogus"]}, "status"),
+    ({"status": [None]}, "status"),
+    ({"status": b"received"}, "status"),
+    ({"status": {"received": 1}}, "status"),
+    ({"complainant": 5}, "complainant"),
+    ({"respondent": ["shop-9"]}, "respondent"),
+    ({"category": 1.5}, "category"),
+    ({"handler": b"h-7"}, "handler"),
+    ({"open_only": "yes"}, "open_only"),
+    ({"open_only": None}, "open_only"),
+    ({"needs_triage": 1}, "needs_triage"),
+]
+"""``find`` filters every store refuses, and the filter its error names."""
 
 
 class StoreContract:
@@ -418,6 +445,22 @@ class StoreContract:
         assert ids(store.find(status=cf.Status.withdrawn)) == [made[0]]
         assert ids(store.find(status=[cf.Status.withdrawn, cf.Status.verifying])) == made[:3:2]
         assert ids(store.find(status=[])) == []
+
+    @pytest.mark.parametrize(("filters", "field"), BAD_FIND, ids=[str(f) for f, _ in BAD_FIND])
+    def test_find_refuses_bad_filters(
+        self, store: Any, filters: dict[str, Any], field: str
+    ) -> None:
+        """Every store refuses the same bad ``find`` filters with
+        :class:`InvalidInput` naming the filter."""
+        engine_on(store, FakeClock(T0)).submit(new(), actor=complainant())
+        with pytest.raises(InvalidInput) as refused:
+            store.find(**filters)
+        assert str(refused.value).startswith(f"{field}:"), str(refused.value)
+        # the edges of what is taken
+        everything = [c.id for c in store.find()]
+        assert len(everything) == 1
+        assert [c.id for c in store.find(status="received", limit=1_000_000)] == everything
+        assert store.find(status=(), offset=2**62, needs_triage=None) == []
 
     def test_handler_sees_the_same_through_a_second_store(self, open_again: StoreFactory) -> None:
         clock = FakeClock(T0)
