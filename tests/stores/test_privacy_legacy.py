@@ -148,6 +148,9 @@ def test_old_records_are_vaulted_on_open_and_erase_covers_them(old_store: Any) -
     assert (seen.complainant.name, seen.complainant.contact) == (NAME, CONTACT)
     assert (seen.description, seen.evidence) == (DESCRIPTION, (EVIDENCE,))
     assert found(store, SECRETS) == list(SECRETS)  # now in the vault
+    # the old version kept the notifier's message; this one keeps the type
+    errors = [n.last_error for n in store.notifications() if n.last_error]
+    assert errors == ["ConnectionError"]
     sla_before = engine.sla(mine.id, now=T0).history
 
     assert engine.erase("u-7", "PIPL art. 47 request") == [mine.id]
@@ -178,7 +181,7 @@ def test_records_already_split_are_left_alone() -> None:
     first = vault_legacy([(c.model_dump_json(),)], [])
     assert len(first.complaints) == 1
     facts = first.complaints[0][0]
-    assert vault_legacy([(facts,)], []) == ([], [], [])
+    assert vault_legacy([(facts,)], []) == ([], [], [], [])
 
 
 def test_the_async_store_vaults_old_records_as_the_blocking_one_does() -> None:

@@ -162,8 +162,7 @@ class AsyncPostgresStore(AsyncSQLVault):
     async def _vault_legacy(conn: Any) -> None:
         """Move the personal fields of records written before the vault
         into it, as the blocking store does."""
-        docs, submits = [await (await conn.execute(_q(s))).fetchall() for s in LEGACY_READ]
-        legacy = vault_legacy(docs, submits)
+        legacy = vault_legacy(*[await (await conn.execute(_q(s))).fetchall() for s in LEGACY_READ])
         async with conn.cursor() as cursor:
             await cursor.executemany(_q(PUT), [tuple(e) for e in legacy.entries])
             for s, rows in zip(LEGACY_WRITE, legacy[1:], strict=True):

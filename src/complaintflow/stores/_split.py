@@ -20,7 +20,7 @@ from typing import Any, Final, NamedTuple
 
 from complaintflow._base import fast_copy
 from complaintflow._fingerprint import fingerprint
-from complaintflow.models import Complaint, Event, Party
+from complaintflow.models import Complaint, Event, Notification, Party
 from complaintflow.stores._index import text_of
 from complaintflow.stores._vault import VaultEntry
 
@@ -83,23 +83,27 @@ def entry_data(values: dict[str, Any]) -> str:
 
 class Legacy(NamedTuple):
     """What :func:`vault_legacy` rewrites: the vault entries to add, the
-    complaint documents (``(doc, id)``) and the ``submit`` event documents
-    (``(doc, complaint id)``)."""
+    complaint documents (``(doc, id)``), the ``submit`` event documents
+    (``(doc, complaint id)``) and the notification documents (``(doc, id)``)."""
 
     entries: list[VaultEntry]
     complaints: list[tuple[str, str]]
     submits: list[tuple[str, str]]
+    notifications: list[tuple[str, str]]
 
 
 LEGACY_READ: Final = (
     "SELECT {doc} FROM complaints",
     "SELECT {doc} FROM events WHERE seq = 1",
+    "SELECT {doc} FROM notifications",
 )
-"""The documents :func:`vault_legacy` reads: every complaint, every ``submit``."""
+"""The documents :func:`vault_legacy` reads: every complaint, every
+``submit``, every notification."""
 
 LEGACY_WRITE: Final = (
     "UPDATE complaints SET doc = %s{json} WHERE id = %s",
     "UPDATE events SET doc = %s{json} WHERE complaint_id = %s AND seq = 1",
+    "UPDATE notifications SET doc = %s{json} WHERE id = %s",
 )
 """The statements that rewrite them (parameters from :class:`Legacy`)."""
 
@@ -121,12 +125,16 @@ def _submitted(event: Event) -> Event:
 
 
 def vault_legacy(
-    complaint_docs: Iterable[Sequence[Any]], submit_docs: Iterable[Sequence[Any]]
+    complaint_docs: Iterable[Sequence[Any]],
+    submit_docs: Iterable[Sequence[Any]],
+    notification_docs: Iterable[Sequence[Any]] = (),
 ) -> Legacy:
     """The rewrites that move the personal fields of records written before
     the vault into it (rows of :data:`LEGACY_READ`); records that list
-    their ``personal`` fields already are left alone."""
-    out = Legacy([], [], [])
+    their ``personal`` fields already are left alone. A notification's
+    ``last_error`` keeps the exception's type only, as this version writes
+    it (the message could quote a contact)."""
+    out = Legacy([], [], [], [])
     done: set[str] = set()
     for (doc,) in complaint_docs:
         c = Complaint.model_validate_json(doc)
@@ -142,4 +150,9 @@ def vault_legacy(
         event = Event.model_validate_json(doc)
         if event.complaint_id in done and event.type == "submit":
             out.submits.append((_submitted(event).model_dump_json(), event.complaint_id))
+    for (doc,) in notification_docs:
+        n = Notification.model_validate_json(doc)
+        if n.last_error is not None and ":" in n.last_error:
+            kept = fast_copy(n, last_error=n.last_error.split(":", 1)[0])
+            out.notifications.append((kept.model_dump_json(), n.id))
     return out

@@ -554,8 +554,7 @@ class SQLStore(SQLVault):
         """Move the personal fields of records written before the vault
         into it (:func:`~complaintflow.stores._split.vault_legacy`)."""
         q = self.dialect.q
-        docs, submits = (conn.execute(q(sql)).fetchall() for sql in LEGACY_READ)
-        legacy = vault_legacy(docs, submits)
+        legacy = vault_legacy(*(conn.execute(q(sql)).fetchall() for sql in LEGACY_READ))
         cursor = conn.cursor()
         cursor.executemany(q(PUT), [tuple(e) for e in legacy.entries])
         for sql, rows in zip(LEGACY_WRITE, legacy[1:], strict=True):
