@@ -126,8 +126,7 @@ def test_a_notifier_failing_twice_then_delivering_exactly_once(clock: FakeClock)
     (n,) = engine.store.notifications(c.id)
     assert (n.status, n.attempts) == ("pending", 1)
     assert n.last_error is not None
-    assert "TimeoutError" in n.last_error
-    assert "call 1" in n.last_error
+    assert n.last_error == "TimeoutError"  # not its message, which could quote a contact
     assert n.next_attempt_at == failed_at + backoff
     state = snapshot(engine, c.id)
 
@@ -140,8 +139,7 @@ def test_a_notifier_failing_twice_then_delivering_exactly_once(clock: FakeClock)
     assert engine.deliver_pending(now=second) == 0
     (n,) = engine.store.notifications(c.id)
     assert (n.status, n.attempts, flaky.calls[n.id]) == ("pending", 2, 2)
-    assert n.last_error is not None
-    assert "call 2" in n.last_error
+    assert n.last_error == "TimeoutError"
     assert n.next_attempt_at is not None
     assert n.next_attempt_at >= second + backoff
 

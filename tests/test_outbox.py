@@ -55,7 +55,7 @@ def test_two_failures_then_exactly_one_delivery(clock: FakeClock) -> None:
         1,
         acked + timedelta(seconds=30),
     )
-    assert n.last_error == "ConnectionError: gateway down (attempt 1)"
+    assert n.last_error == "ConnectionError"  # the type: the message could quote a contact
     # not due yet: nothing is tried
     assert engine.deliver_pending(now=acked + timedelta(seconds=29)) == 0
     assert flaky.attempts[n.id] == 1

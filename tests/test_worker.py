@@ -105,7 +105,7 @@ def test_a_notification_is_dead_after_max_attempts_and_never_claimed_again(store
     assert [r.dead for r in results] == [0, 1, 0, 0, 0, 0]
     [gone] = store.dead_notifications()
     assert (gone.kind, gone.status, gone.attempts) == ("acknowledgement", "dead", 3)
-    assert gone.last_error == "ConnectionError: gateway down"
+    assert gone.last_error == "ConnectionError"
     assert store.claim_notifications(now=clock() + timedelta(days=30)) == []
     assert store.pending_notifications() == []
     assert store.dead_letter(max_attempts=1) == []  # already dead: not again

@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from complaintflow._cli_options import add_keys_argument
+
 __all__ = ["add_parser"]
 
 
@@ -36,6 +38,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--chart", help="also write an SVG chart of the weekly categories here")
     p.add_argument("--top", type=int, default=10, help="respondents, complainants, terms")
     p.add_argument("--spike-min", type=int, default=5, help="smallest weekly count of a spike")
+    add_keys_argument(p)
     p.set_defaults(run=run)
     _add_sla_parser(sub)
 
@@ -131,6 +134,8 @@ def run_sla(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run ``complaintflow report``; the exit code."""
     from complaintflow._analysis import analyse
+    from complaintflow._cli_options import encryption_for
+    from complaintflow._vault import Vault
     from complaintflow.errors import ComplaintFlowError
     from complaintflow.stores import SQLiteStore
 
@@ -139,8 +144,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         since, until = _when(args.since, "since"), _when(args.until, "until")
-        with SQLiteStore(args.db) as store:
-            result = analyse(store, since, until, top=args.top, spike_min=args.spike_min)
+        with SQLiteStore(args.db) as store:  # terms count the descriptions, in the vault
+            texts = Vault(store, encryption_for(store, args.keys)).screening(store)
+            result = analyse(texts, since, until, top=args.top, spike_min=args.spike_min)
         text = result.to_json() + "\n" if args.format == "json" else result.to_csv()
         _write(text, args.output)
         if args.chart:

@@ -8,6 +8,8 @@ import argparse
 import sys
 from typing import Any
 
+from complaintflow._cli_options import add_keys_argument
+
 __all__ = ["add_commands"]
 
 
@@ -32,6 +34,7 @@ def add_commands(rsub: Any) -> None:
     )
     e.add_argument("--db", required=True, help="the SQLite store file")
     e.add_argument("-o", "--output", required=True, help="the TSV file to write")
+    add_keys_argument(e)
     e.set_defaults(run=_export)
 
 
@@ -95,10 +98,12 @@ def _export(args: argparse.Namespace) -> int:
     store = _open(args.db)
     if store is None:
         return 1
+    from complaintflow._cli_options import encryption_for
     from complaintflow._vault import Vault
 
     try:  # the descriptions are in the vault
-        n = write_labelled(labelled_examples(Vault(store, None).screening(store)), args.output)
+        vault = Vault(store, encryption_for(store, args.keys))
+        n = write_labelled(labelled_examples(vault.screening(store)), args.output)
     except ComplaintFlowError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from typing import Any
 
+from complaintflow._cli_options import add_keys_argument, encryption_for, load_object
 from complaintflow.errors import ComplaintFlowError, InvalidInput
 
 __all__ = ["add_worker_parser", "load_object", "open_store", "worker_command"]
@@ -37,22 +37,6 @@ def open_store(url: str, *, schema: str = "complaintflow") -> Any:
     if "://" in url:
         raise InvalidInput.field("store", f"{url!r}: not postgresql://, sqlite:// or a file path")
     return SQLiteStore(url)
-
-
-def load_object(spec: str) -> object:
-    """``module`` or ``module:attribute`` imported; a class is instantiated
-    with no arguments (a plugin object is wanted)."""
-    module_name, _, attr = spec.partition(":")
-    try:
-        obj: object = importlib.import_module(module_name)
-    except ImportError as e:
-        raise InvalidInput.field("plugin", f"{spec!r}: cannot import {module_name!r}: {e}") from e
-    for part in attr.split(".") if attr else ():
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise InvalidInput.field("plugin", f"{spec!r}: no attribute {part!r}") from None
-    return obj() if isinstance(obj, type) else obj
 
 
 def _seconds(text: str) -> float:
@@ -122,6 +106,7 @@ def add_worker_parser(sub: Any) -> None:
     )
     w.add_argument("--no-entry-points", action="store_true", help="do not load installed plugins")
     w.add_argument("--quiet", action="store_true", help="log warnings only")
+    add_keys_argument(w)
 
 
 def worker_command(args: argparse.Namespace) -> int:
@@ -155,6 +140,7 @@ def worker_command(args: argparse.Namespace) -> int:
             plugins=plugins,
             calendar=calendar,
             load_entry_points=not args.no_entry_points,
+            encryption=encryption_for(store, args.keys),
         )
         worker = Worker(engine, interval=args.interval, max_attempts=args.max_attempts)
         health = worker.run(once=args.once)

@@ -18,6 +18,18 @@ from complaintflow.stores import Store
 log = logging.getLogger("complaintflow")
 
 
+def error_text(e: BaseException) -> str:
+    """What a notification keeps of a failed delivery (``last_error``): the
+    exception's type, never its message, which could quote the recipient's
+    contact that an erasure could not reach (docs/privacy.md). The message
+    is logged at ``DEBUG`` level only.
+
+    >>> error_text(ConnectionError("SMS to +86 139 0000 7777 refused"))
+    'ConnectionError'
+    """
+    return type(e).__name__
+
+
 def notification(
     c: Complaint,
     seq: int,
@@ -129,11 +141,11 @@ class Outbox:
             self._notify(n)
         except Exception as e:
             delay = self.backoff * (2 ** min(n.attempts, 10))
-            log.warning("notification %s failed (attempt %d): %s", n.id, n.attempts + 1, e)
+            error = error_text(e)
+            log.warning("notification %s failed (attempt %d): %s", n.id, n.attempts + 1, error)
+            log.debug("notification %s failed", n.id, exc_info=e)
             try:
-                self._store.mark_failed(
-                    n.id, error=f"{type(e).__name__}: {e}", next_attempt_at=utc(now) + delay
-                )
+                self._store.mark_failed(n.id, error=error, next_attempt_at=utc(now) + delay)
             except StoreError:
                 log.exception("could not record the failure of notification %s", n.id)
             return False

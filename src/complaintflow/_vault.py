@@ -20,12 +20,11 @@ from typing import Any, Final
 
 from complaintflow._base import fast_copy
 from complaintflow._crypto import SEALED, Encryption, KeyStore, _aesgcm
-from complaintflow._fingerprint import fingerprint
 from complaintflow._permissions import redact_for
 from complaintflow.errors import InvalidInput, StoreError
 from complaintflow.models import Actor, Complaint, Party
 from complaintflow.stores import Store
-from complaintflow.stores._index import text_of
+from complaintflow.stores._split import entry_data, split
 from complaintflow.stores._vault import VaultEntry
 
 __all__ = ["ERASED", "Vault", "hydrate", "owned", "split"]
@@ -36,50 +35,6 @@ ERASED: Final = "[erased]"
 """What an erased personal field reads."""
 
 _PARTY_FIELDS: Final = ("name", "contact")
-_SHARED: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-
-def _shared(fields: list[str]) -> tuple[str, ...]:
-    """One tuple object per combination of fields (saves memory per complaint)."""
-    t = tuple(fields)
-    return _SHARED.setdefault(t, t)
-
-
-def _take(party: Party | None, role: str, held: dict[str, dict[str, Any]]) -> Party | None:
-    if party is None or (party.name is None and party.contact is None):
-        return party
-    mine = held.setdefault(party.id, {})
-    for f in _PARTY_FIELDS:
-        value = getattr(party, f)
-        if value is not None:
-            mine[f"{role}.{f}"] = value
-    return fast_copy(party, name=None, contact=None)
-
-
-def split(c: Complaint) -> tuple[Complaint, dict[str, dict[str, Any]]]:
-    """``c`` without its personal fields, and those fields by party id
-    (``{"u-1": {"complainant.name": ..., "description": ...}}``)."""
-    held: dict[str, dict[str, Any]] = {}
-    complainant = _take(c.complainant, "complainant", held)
-    respondent = _take(c.respondent, "respondent", held)
-    mine = held.setdefault(c.complainant.id, {})
-    if c.description:
-        mine["description"] = c.description
-    if c.evidence:
-        mine["evidence"] = list(c.evidence)
-    if not mine:
-        del held[c.complainant.id]
-    fields = [k for entry in held.values() for k in entry]
-    facts = fast_copy(
-        c,
-        complainant=complainant,
-        respondent=respondent,
-        description="",
-        evidence=(),
-        personal=_shared(sorted(fields)),
-        fingerprint=fingerprint(text_of(c)),
-    )
-    return facts, held
 
 
 def _party(
@@ -143,10 +98,7 @@ class Vault:
     def prepare(c: Complaint) -> tuple[Complaint, list[VaultEntry]]:
         """``c``'s facts, and the vault entries of its personal fields."""
         facts, held = split(c)
-        entries = [
-            VaultEntry(c.id, pid, json.dumps(values, ensure_ascii=False, separators=(",", ":")))
-            for pid, values in held.items()
-        ]
+        entries = [VaultEntry(c.id, pid, entry_data(values)) for pid, values in held.items()]
         return facts, entries
 
     def keep(self, entries: list[VaultEntry]) -> None:

@@ -199,3 +199,40 @@ def test_an_encrypted_sqlite_file_never_holds_the_plaintext(tmp_path: Path, kind
     seen = engine.view(c.id, actor=cf.Actor.system())
     assert (seen.complainant.name, seen.description) == (NAME, DESCRIPTION)
     store.close()
+
+
+class Quoting:
+    """A notifier whose gateway's error quotes the contact it was sent to
+    (rendered from a view at delivery, as docs/notifications.md says)."""
+
+    def __init__(self) -> None:
+        self.engine: cf.Engine | None = None
+
+    @cf.hookimpl
+    def complaintflow_notify(self, notification: cf.Notification) -> None:
+        assert self.engine is not None
+        seen = self.engine.view(notification.complaint_id, actor=cf.Actor.system())
+        raise ConnectionError(f"SMS gateway refused {seen.complainant.contact} ({NAME})")
+
+
+def test_a_notifier_error_quoting_a_contact_is_not_kept(
+    opener: StoreFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("WARNING", logger="complaintflow")
+    store = opener()
+    clock = FakeClock(T0)
+    quoting = Quoting()
+    engine = engine_on(store, clock, plugins=(quoting,))
+    quoting.engine = engine
+    c = _handled(engine, clock, "7")
+    outbox = engine.store.notifications(c.id)
+    assert outbox, "the outbox holds rows for the complaint"
+    assert {n.last_error for n in outbox} == {"ConnectionError"}
+    assert "failed (attempt 1): ConnectionError" in caplog.text
+    assert CONTACT not in caplog.text
+    with pytest.raises(ConnectionError, match="SMS gateway refused sanfeng"):
+        quoting.complaintflow_notify(outbox[0])  # what the outbox was told
+
+    assert engine.erase("u-7", "PIPL art. 47 request", actor=cf.Actor.system()) == [c.id]
+
+    assert found(store, SECRETS) == []

@@ -24,6 +24,8 @@ from complaintflow.stores import _sql as sql
 from complaintflow.stores._base import ParsedCache, check_seqs, dead, delivered, failed
 from complaintflow.stores._pgwrite import SAVE, SAVE_NEW, save_params
 from complaintflow.stores._postgres import _LOCK_KEY, POSTGRES
+from complaintflow.stores._split import LEGACY_READ, LEGACY_WRITE, VAULT_SINCE, vault_legacy
+from complaintflow.stores._vault import PUT
 
 if TYPE_CHECKING:
     from psycopg_pool import AsyncConnectionPool
@@ -151,8 +153,20 @@ class AsyncPostgresStore(AsyncSQLVault):
             if 0 < current < sql._KEYS_SINCE:
                 for c in sql._docs(await (await conn.execute(_q(sql._ALL_DOCS))).fetchall()):
                     await self._insert_keys(conn, c)
+            if 0 < current < VAULT_SINCE:
+                await self._vault_legacy(conn)
             if current != sql.SCHEMA_VERSION:
                 await conn.execute(_q(sql._SCHEMA_SET), (sql.SCHEMA_VERSION,))
+
+    @staticmethod
+    async def _vault_legacy(conn: Any) -> None:
+        """Move the personal fields of records written before the vault
+        into it, as the blocking store does."""
+        legacy = vault_legacy(*[await (await conn.execute(_q(s))).fetchall() for s in LEGACY_READ])
+        async with conn.cursor() as cursor:
+            await cursor.executemany(_q(PUT), [tuple(e) for e in legacy.entries])
+            for s, rows in zip(LEGACY_WRITE, legacy[1:], strict=True):
+                await cursor.executemany(_q(s), rows)
 
     @property
     async def schema_version(self) -> int:

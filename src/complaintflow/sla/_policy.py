@@ -252,6 +252,7 @@ _PACK: Final = {"name", "title", "source", "close_of_business", "notes"}
 _CAL: Final = {"preset", "holidays", "subdiv", "tz"}
 _TARGET: Final = {"name", "cites", "start", "stop", "duration", "pause_in", "warn_at", "notes"}
 _VARIANT: Final = {"description", "cites", "durations"}
+_RETENTION: Final = {"closed_years", "cites"}
 _HHMM: Final = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -414,6 +415,7 @@ def load_pack(text: str, file: str) -> PackInfo:
             continue
         targets.append(_pack_target(ck, f"targets[{i}]", raw, close))
     variants = _pack_variants(ck, data, [t["name"] for t in targets])
+    _pack_retention(ck, data)
     ck.raise_if_any()
     return PackInfo(
         name=name,
@@ -425,6 +427,21 @@ def load_pack(text: str, file: str) -> PackInfo:
         variants=variants,
         file=file,
     )
+
+
+def _pack_retention(ck: Checker, data: dict[str, Any]) -> None:
+    """The optional ``[retention]`` table (docs/privacy.md): how many whole
+    years, 1 to 100, a closed complaint's personal data is kept."""
+    raw = ck.table("retention", "", data.get("retention"))
+    if raw is None:
+        return
+    ck.keys("retention", raw, _RETENTION)
+    if raw.get("closed_years") is None:
+        ck.add("retention", "closed_years", "missing")
+    ck.number(
+        "retention", "closed_years", raw.get("closed_years"), minimum=1, maximum=100, integer=True
+    )
+    ck.string("retention", "cites", raw.get("cites"))
 
 
 def _make_duration(kind: str, amount: float, close: time | None) -> Duration:

@@ -63,7 +63,7 @@ class MemoryStore(MemoryVault):
         self._by_respondent: dict[str, Order] = {}
         self._by_key: dict[tuple[str, str], list[str]] = {}
         self._vault: dict[str, tuple[tuple[str, str], ...]] = {}
-        self._vault_parties: dict[str, list[str]] = {}
+        self._vault_parties: dict[str, dict[str, None]] = {}
 
     def close(self) -> None:
         """Nothing to release."""

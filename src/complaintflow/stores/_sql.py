@@ -47,7 +47,8 @@ from complaintflow.stores._index import (
     needs_triage,
     order_key,
 )
-from complaintflow.stores._vault import VAULT_MIGRATION, SQLVault
+from complaintflow.stores._split import LEGACY_READ, LEGACY_WRITE, VAULT_SINCE, vault_legacy
+from complaintflow.stores._vault import PUT, VAULT_MIGRATION, SQLVault
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore"]
 # the queries below are shared with complaintflow.aio's PostgreSQL store, which
@@ -544,8 +545,20 @@ class SQLStore(SQLVault):
                 self._insert_keys(conn, c)
         if 0 < current < _TRIAGE_SINCE:
             self._backfill_triage(conn)
+        if 0 < current < VAULT_SINCE:
+            self._vault_legacy(conn)
         if current != SCHEMA_VERSION:
             conn.execute(q(_SCHEMA_SET), (SCHEMA_VERSION,))
+
+    def _vault_legacy(self, conn: Any) -> None:
+        """Move the personal fields of records written before the vault
+        into it (:func:`~complaintflow.stores._split.vault_legacy`)."""
+        q = self.dialect.q
+        legacy = vault_legacy(*(conn.execute(q(sql)).fetchall() for sql in LEGACY_READ))
+        cursor = conn.cursor()
+        cursor.executemany(q(PUT), [tuple(e) for e in legacy.entries])
+        for sql, rows in zip(LEGACY_WRITE, legacy[1:], strict=True):
+            cursor.executemany(q(sql), rows)
 
     def _backfill_triage(self, conn: Any) -> None:
         docs = conn.execute(

@@ -150,11 +150,13 @@ class SQLVault:
 
 class MemoryVault:
     """The vault methods of :class:`~complaintflow.stores.MemoryStore`:
-    each complaint's ``(party, data)`` pairs, and each party's complaints."""
+    each complaint's ``(party, data)`` pairs, and each party's complaints
+    (an insertion-ordered set, so that taking one out costs the same
+    whatever the party's count)."""
 
     _lock: Any
     _vault: dict[str, tuple[tuple[str, str], ...]]
-    _vault_parties: dict[str, list[str]]
+    _vault_parties: dict[str, dict[str, None]]
 
     def _unfile_keys(self, complaint_id: str) -> None:  # pragma: no cover - the store's
         raise NotImplementedError
@@ -169,7 +171,7 @@ class MemoryVault:
                 held = self._vault.get(cid, ())
                 if all(p != pid for p, _ in held):
                     self._vault[cid] = (*held, (pid, data))
-                    self._vault_parties.setdefault(pid, []).append(cid)
+                    self._vault_parties.setdefault(pid, {})[cid] = None
 
     def vault_read(self, complaint_ids: Sequence[str]) -> list[VaultEntry]:
         """The entries of these complaints (every party's)."""
@@ -199,10 +201,13 @@ class MemoryVault:
             if kind == "complaint":
                 held = self._vault.pop(value, ())
                 for pid, _ in held:
-                    self._vault_parties[pid].remove(value)
+                    theirs = self._vault_parties[pid]
+                    del theirs[value]
+                    if not theirs:
+                        del self._vault_parties[pid]
                 self._unfile_keys(value)
                 return len(held)
-            cids = self._vault_parties.pop(value, [])
+            cids = self._vault_parties.pop(value, {})
             for cid in cids:
                 kept = tuple(e for e in self._vault[cid] if e[0] != value)
                 if kept:
