@@ -12,9 +12,11 @@ by (their order and their text fingerprint).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Final, NamedTuple, Protocol
 
 from complaintflow._fingerprint import comparable, fingerprint
+from complaintflow._status import OPEN_STATUSES
 from complaintflow.models import Complaint
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "micros",
     "needs_triage",
     "order_key",
+    "reindex",
     "text_of",
 ]
 
@@ -80,6 +83,31 @@ def index_row(c: Complaint) -> IndexRow:
         next_check=_next_check(c.sla),
         needs_triage=needs_triage(c),
     )
+
+
+def reindex(old: IndexRow, c: Complaint) -> IndexRow:
+    """:func:`index_row` of ``c``, indexed before as ``old``: what never
+    changes after the submit (the id, the parties, the receipt) is taken
+    from ``old``."""
+    status = c.status
+    return _new_row(
+        (
+            old.id,
+            c.version,
+            status.value,
+            status in OPEN_STATUSES,
+            old.complainant,
+            old.respondent,
+            c.category,
+            c.handler,
+            old.received_at,
+            _next_check(c.sla),
+            needs_triage(c),
+        )
+    )
+
+
+_new_row: Final = partial(tuple.__new__, IndexRow)
 
 
 def needs_triage(c: Complaint) -> bool:

@@ -24,7 +24,15 @@ from complaintflow.stores._base import (
     save_each,
     status_filter,
 )
-from complaintflow.stores._index import IndexRow, index_row, match_keys, micros, order_key
+from complaintflow.stores._compact import EventPacker, KeyIndex, PackedEvent
+from complaintflow.stores._index import (
+    IndexRow,
+    index_row,
+    match_keys,
+    micros,
+    order_key,
+    reindex,
+)
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
@@ -45,7 +53,8 @@ def _complaint(row: tuple[Any, ...]) -> Complaint:
 
 class MemoryStore:
     """Keeps everything in memory, behind one lock: complaints as compact
-    rows beside their index rows, events and notifications as the immutable
+    rows beside their index rows, events as packed tuples (see
+    :mod:`~complaintflow.stores._compact`), notifications as the immutable
     models they are. Complaints are also kept in receipt order (all of
     them, and per party) and under their match keys, so that ``find`` pages
     and the screens' look-ups never sort or scan the whole store."""
@@ -54,13 +63,14 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._complaints: dict[str, tuple[Any, ...]] = {}
         self._index: dict[str, IndexRow] = {}
-        self._events: dict[str, list[Event]] = {}
+        self._events: dict[str, list[PackedEvent]] = {}
+        self._packer = EventPacker()
         self._outbox: dict[str, Notification] = {}
         # parties never change after submit
         self._received: Order = []
         self._by_complainant: dict[str, Order] = {}
         self._by_respondent: dict[str, Order] = {}
-        self._by_key: dict[tuple[str, str], list[str]] = {}
+        self._by_key = KeyIndex()
 
     def close(self) -> None:
         """Nothing to release."""
@@ -85,17 +95,23 @@ class MemoryStore:
                     f"complaint {complaint.id!r} is at version {version}, "
                     f"not {expected_version}: reload and try again"
                 )
-            trail = self._events.get(complaint.id, [])
-            check_seqs(len(trail), events)
+            trail = self._events.get(complaint.id)
+            check_seqs(0 if trail is None else len(trail), events)
             for n in notifications:
                 if n.id in self._outbox:
                     raise ConcurrencyError(f"notification {n.id!r} exists already")
-            ix = index_row(complaint)
+            packed = [self._packer.pack(e) for e in events]
             if current is None:
+                ix = index_row(complaint)
                 self._file(complaint, ix)
+            else:
+                ix = reindex(self._index[complaint.id], complaint)
             self._complaints[complaint.id] = _row(complaint)
             self._index[complaint.id] = ix
-            self._events[complaint.id] = [*trail, *events]
+            if trail is None:
+                self._events[complaint.id] = packed
+            else:
+                trail += packed
             for n in notifications:
                 self._outbox[n.id] = n
 
@@ -105,14 +121,14 @@ class MemoryStore:
         insort(self._by_complainant.setdefault(ix.complainant, []), entry)
         if ix.respondent is not None:
             insort(self._by_respondent.setdefault(ix.respondent, []), entry)
-        for key in match_keys(c):
-            self._by_key.setdefault((ix.complainant, key), []).append(c.id)
+        self._by_key.add(ix.complainant, c.id, match_keys(c))
 
     def save_many(self, saves: Sequence[Save]) -> list[bool]:
         return save_each(self, saves)
 
     def events(self, complaint_id: str) -> list[Event]:
-        return list(self._events.get(complaint_id, ()))
+        unpack = self._packer.unpack
+        return [unpack(complaint_id, row) for row in self._events.get(complaint_id, ())]
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:
         """Every notification (of one complaint), delivered or not."""
@@ -270,7 +286,7 @@ class MemoryStore:
         order = None if complaint.order_id is None else order_key(complaint.order_id)
         score: Counter[str] = Counter()
         for key in match_keys(complaint, order=same_order):
-            for cid in self._by_key.get((who, key), ()):
+            for cid in self._by_key.ids(who, key):
                 score[cid] += 1000 if key == order else 1
         score.pop(complaint.id, None)
         rows = [
