@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from complaintflow._base import compact, fast_copy, validate
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError, InvalidInput
+from complaintflow._sla_state import SlaState
 from complaintflow.models import Complaint, Event
 from complaintflow.sla import SlaPolicy
 
@@ -164,6 +165,10 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
         if created.respondent is not None:
             compact(created.respondent)
         return compact(created)
+    return fast_copy(complaint, **_update(complaint, event))
+
+
+def _update(complaint: Complaint, event: Event) -> dict[str, Any]:
     update: dict[str, Any] = {
         "status": event.to_status,
         "version": event.seq,
@@ -172,4 +177,28 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
     spec = COMMAND_SPECS.get(event.type)
     if spec is not None:  # SLA events change nothing but the version
         update.update(spec.apply(complaint, event))
+    return update
+
+
+class Tracker(Protocol):
+    """What :func:`apply_tracked` needs of the SLA tracker."""
+
+    def on_event(self, before: Complaint | None, after: Complaint, event: Event) -> Complaint:
+        """``after`` with its SLA state brought up to ``event``."""
+        ...  # pragma: no cover
+
+    def state_after(self, before: Complaint | None, cycle: int, event: Event) -> SlaState | None:
+        """The SLA state after ``event`` (not a submit); ``None``: unchanged."""
+        ...  # pragma: no cover
+
+
+def apply_tracked(complaint: Complaint | None, event: Event, tracker: Tracker) -> Complaint:
+    """:func:`apply_event`, then ``tracker``'s SLA update, copying the
+    complaint once."""
+    if complaint is None:
+        return tracker.on_event(None, apply_event(None, event), event)
+    update = _update(complaint, event)
+    state = tracker.state_after(complaint, update.get("cycle", complaint.cycle), event)
+    if state is not None:
+        update["sla"] = state
     return fast_copy(complaint, **update)

@@ -428,8 +428,10 @@ def _notices_extend(c: Complaint, e: Event) -> list[Notice]:
 
 
 def _only(kind: str, role: Party) -> Notices:
+    notice = Notice(kind, role)  # frozen: one for every event
+
     def notices(c: Complaint, e: Event) -> list[Notice]:
-        return [Notice(kind, role)]
+        return [notice]
 
     return notices
 

@@ -22,7 +22,7 @@ from complaintflow._intake import Intake, Policies
 from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
 from complaintflow._recalc import calendars_by_name, recalculate_store, replay
-from complaintflow._reducer import apply_event, check_events
+from complaintflow._reducer import apply_tracked, check_events
 from complaintflow._reports import Reports
 from complaintflow._sweep import Sweeper
 from complaintflow._time_rules import TimeRules
@@ -290,7 +290,7 @@ class Engine(Reports, Running):
         return self.store.load(complaint_id) is not None
 
     def _apply(self, complaint: Complaint | None, event: Event) -> Complaint:
-        return self._sla.on_event(complaint, apply_event(complaint, event), event)
+        return apply_tracked(complaint, event, self._sla)
 
     def _after(self, events: list[Event], c: Complaint, notes: list[Notification]) -> None:
         self._outbox.after_save(events, c, notes)

@@ -125,7 +125,7 @@ def _file(entry: dict[str, str | list[str]], complaint_id: str, keys: Sequence[s
         have = entry.get(key)
         if have is None:
             entry[key] = complaint_id
-        elif type(have) is str:
+        elif isinstance(have, str):
             entry[key] = [have, complaint_id]
         else:
             have.append(complaint_id)
