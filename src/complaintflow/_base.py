@@ -220,7 +220,7 @@ def fast_new(cls: type[M], **values: Any) -> M:
 
 def fast_from_dict(cls: type[M], values: dict[str, Any]) -> M:
     """:func:`fast_new` taking ownership of a dict of every field's value."""
-    fields_set = all_fields(cls)
+    fields_set = _FIELDS_SETS.get(cls) or all_fields(cls)
     if len(values) != len(fields_set):
         missing = fields_set - set(values)
         raise TypeError(f"fast_new({cls.__name__}) misses {sorted(missing)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pluggy
@@ -37,8 +37,8 @@ def notification(
         kind=kind,
         recipient=recipient,
         recipient_role=role,
-        created_at=utc(at),  # storage is UTC (docs/concepts.md, "Times")
-        data={"subject": c.subject, "status": c.status.value, **data},
+        created_at=at.astimezone(UTC),  # storage is UTC (docs/concepts.md, "Times")
+        data={"subject": c.subject, "status": c.status._value_, **data},
         status="pending",
         attempts=0,
         last_error=None,
@@ -106,8 +106,9 @@ class Outbox:
                     self._event_hook(event=e, complaint=complaint)
                 except Exception:
                     log.exception("a complaintflow_event hook failed for event %s", e.seq)
-        for n in notes:
-            self.deliver(n, events[0].at)
+        if self.active:
+            for n in notes:
+                self.deliver(n, events[0].at)
 
     def _notify(self, n: Notification) -> None:
         """Every notifier, even after one fails, then the first failure."""

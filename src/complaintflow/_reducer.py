@@ -15,9 +15,9 @@ from typing import Any, Final, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from complaintflow._base import compact, fast_copy, validate
+from complaintflow._sla_state import SlaState
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError, InvalidInput
-from complaintflow._sla_state import SlaState
 from complaintflow.models import Complaint, Event
 from complaintflow.sla import SlaPolicy
 

@@ -47,10 +47,9 @@ class TimeRules:
 
     def _near_now(self, t: datetime, now: datetime, field: str) -> None:
         # instants (timestamps honour ``fold``; same-zone subtraction does not)
-        seconds = t.timestamp() - now.timestamp()
-        if -self._skew_s <= seconds <= self._skew_s:
+        off = timedelta(seconds=t.timestamp() - now.timestamp())
+        if -self.skew <= off <= self.skew:
             return
-        off = timedelta(seconds=seconds)
         if off > self.skew:
             raise InvalidInput.field(
                 field,
@@ -75,7 +74,9 @@ class TimeRules:
         else:
             trusted = self._trusted(actor) if not actor.roles.isdisjoint(TRUSTED_ROLES) else None
             if trusted is None:
-                self._near_now(at, now, "at")
+                seconds = at.timestamp() - now.timestamp()
+                if not -self._skew_s <= seconds <= self._skew_s:
+                    self._near_now(at, now, "at")
             basis = trusted or "caller"
         if at.timestamp() < last.timestamp():
             raise InvalidInput.field(

@@ -289,9 +289,7 @@ class SlaTracker:
             **_target_fields(target),
         )  # fmt: skip
 
-    def _done(
-        self, state: SlaState, records: list[TargetRecord], changed: set[int]
-    ) -> SlaState:
+    def _done(self, state: SlaState, records: list[TargetRecord], changed: set[int]) -> SlaState:
         for i in changed:
             r = records[i]
             if r.calendar is None and state.calendar is not None:
@@ -551,9 +549,10 @@ def _set(r: TargetRecord, **changes: Any) -> TargetRecord:
     return _new_record(values)
 
 
-_DEADLINE, _MET, _NEXT_ALERT_AT, _PROBLEM, _CALENDAR, _CALENDAR_VERSION, _PROVISIONAL = (
+_STOPPED, _DEADLINE, _MET, _NEXT_ALERT_AT, _PROBLEM, _CALENDAR, _CALENDAR_VERSION, _PROVISIONAL = (
     _FIELD_AT[name]
     for name in (
+        "stopped_at",
         "deadline",
         "met",
         "next_alert_at",
@@ -635,8 +634,11 @@ def _move_targets(
         if pauses is r.pauses and stopped and r.deadline is not None and not cancelled:
             # a stop with the facts otherwise unchanged: the deadline stands
             # (a stop on a provisional deadline is not judged yet)
-            met = None if r.provisional else utc(stopped) <= utc(r.deadline)
-            records[i] = _set(r, stopped_at=stopped, met=met, next_alert_at=None)
+            values = list(r)
+            values[_STOPPED] = stopped
+            values[_MET] = None if r.provisional else utc(stopped) <= utc(r.deadline)
+            values[_NEXT_ALERT_AT] = None
+            records[i] = _new_record(values)
             touched = True
         elif pauses is not r.pauses or stopped or cancelled:
             records[i] = _set(r, pauses=pauses, stopped_at=stopped, cancelled_at=cancelled)

@@ -94,7 +94,7 @@ def reindex(old: IndexRow, c: Complaint) -> IndexRow:
         (
             old.id,
             c.version,
-            status.value,
+            status._value_,
             status in OPEN_STATUSES,
             old.complainant,
             old.respondent,

@@ -39,6 +39,10 @@ _VERSION: Final = _FIELDS.index("version")
 _GET: Final = itemgetter(*_FIELDS)
 _FIRST: Final = itemgetter(0)
 
+_RECENT: Final = 64
+"""How many of the complaints saved last are kept as objects too: a command
+on one of them skips building it again from its row."""
+
 Order = list[tuple[int, str]]
 """(received instant in microseconds, complaint id), kept sorted."""
 
@@ -55,13 +59,15 @@ class MemoryStore:
     """Keeps everything in memory, behind one lock: complaints as compact
     rows beside their index rows, events as packed tuples (see
     :mod:`~complaintflow.stores._compact`), notifications as the immutable
-    models they are. Complaints are also kept in receipt order (all of
+    models they are; the complaints saved last also as the objects they
+    are (:data:`_RECENT`). Complaints are also kept in receipt order (all of
     them, and per party) and under their match keys, so that ``find`` pages
     and the screens' look-ups never sort or scan the whole store."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._complaints: dict[str, tuple[Any, ...]] = {}
+        self._recent: dict[str, Complaint] = {}
         self._index: dict[str, IndexRow] = {}
         self._events: dict[str, list[PackedEvent]] = {}
         self._packer = EventPacker()
@@ -76,6 +82,9 @@ class MemoryStore:
         """Nothing to release."""
 
     def load(self, complaint_id: str) -> Complaint | None:
+        c = self._recent.get(complaint_id)
+        if c is not None:
+            return c
         row = self._complaints.get(complaint_id)
         return None if row is None else _complaint(row)
 
@@ -107,6 +116,7 @@ class MemoryStore:
             else:
                 ix = reindex(self._index[complaint.id], complaint)
             self._complaints[complaint.id] = _row(complaint)
+            self._remember(complaint)
             self._index[complaint.id] = ix
             if trail is None:
                 self._events[complaint.id] = packed
@@ -114,6 +124,12 @@ class MemoryStore:
                 trail += packed
             for n in notifications:
                 self._outbox[n.id] = n
+
+    def _remember(self, c: Complaint) -> None:
+        recent = self._recent
+        if recent.pop(c.id, None) is None and len(recent) >= _RECENT:
+            del recent[next(iter(recent))]  # the one saved longest ago
+        recent[c.id] = c
 
     def _file(self, c: Complaint, ix: IndexRow) -> None:
         entry = (micros(ix.received_at), c.id)
