@@ -10,7 +10,7 @@ from typing import Any
 
 import pluggy
 
-from complaintflow._base import fast_copy, fast_new, utc
+from complaintflow._base import fast_copy, fast_from_dict, utc
 from complaintflow.errors import StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import Store
@@ -29,21 +29,23 @@ def notification(
 ) -> Notification:
     """One pending notification; its id (also its idempotency key) is one
     per event, kind and recipient role."""
-    return fast_new(
+    return fast_from_dict(
         Notification,
-        id=f"{c.id}:{seq}:{kind}:{role}",
-        complaint_id=c.id,
-        event_seq=seq,
-        kind=kind,
-        recipient=recipient,
-        recipient_role=role,
-        created_at=at.astimezone(UTC),  # storage is UTC (docs/concepts.md, "Times")
-        data={"subject": c.subject, "status": c.status._value_, **data},
-        status="pending",
-        attempts=0,
-        last_error=None,
-        next_attempt_at=None,
-        delivered_at=None,
+        {
+            "id": f"{c.id}:{seq}:{kind}:{role}",
+            "complaint_id": c.id,
+            "event_seq": seq,
+            "kind": kind,
+            "recipient": recipient,
+            "recipient_role": role,
+            "created_at": at.astimezone(UTC),  # storage is UTC (docs/concepts.md, "Times")
+            "data": {"subject": c.subject, "status": c.status._value_, **data},
+            "status": "pending",
+            "attempts": 0,
+            "last_error": None,
+            "next_attempt_at": None,
+            "delivered_at": None,
+        },
     )
 
 

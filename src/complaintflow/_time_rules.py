@@ -78,7 +78,7 @@ class TimeRules:
                 if not -self._skew_s <= seconds <= self._skew_s:
                     self._near_now(at, now, "at")
             basis = trusted or "caller"
-        if at.timestamp() < last.timestamp():
+        if at is not last and at.timestamp() < last.timestamp():
             raise InvalidInput.field(
                 "at",
                 f"{at.isoformat()} is before the complaint's last event ({last.isoformat()})",

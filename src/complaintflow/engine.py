@@ -155,7 +155,7 @@ class Engine(Reports, Running):
     def now(self) -> datetime:
         """The engine clock's time (aware)."""
         t = self._clock()
-        if t.tzinfo is None or t.utcoffset() is None:
+        if t.tzinfo is not UTC and (t.tzinfo is None or t.utcoffset() is None):
             raise InvalidInput.field("clock", "the engine's clock returned a naive datetime")
         return t
 

@@ -7,7 +7,7 @@ calendar; the policy in force is itself kept in the trail (``submit`` and
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
@@ -233,7 +233,8 @@ class SlaTracker:
     ) -> SlaState | None:
         """A status move: pause, resume, stop or cancel targets, start new ones."""
         changed, touched = _move_targets(records, current, event)
-        changed |= self._start_targets(cycle, state, records, current, event)
+        if event.type in _starts(self.policy(state.policy)):
+            changed |= self._start_targets(cycle, state, records, current, event)
         if not changed and not touched:
             return None
         return self._done(state, records, changed)
@@ -298,9 +299,9 @@ class SlaTracker:
         nxt = None
         for r in records:
             t = r.next_alert_at
-            if t is not None and r.stopped_at is None and r.cancelled_at is None:
-                if nxt is None or t < nxt:
-                    nxt = t
+            live = r.stopped_at is None and r.cancelled_at is None
+            if t is not None and live and (nxt is None or t < nxt):
+                nxt = t
         targets = tuple(records)
         return _new_state((state.policy, state.cycle_started_at, targets, nxt, state.calendar))
 
@@ -636,7 +637,9 @@ def _move_targets(
             # (a stop on a provisional deadline is not judged yet)
             values = list(r)
             values[_STOPPED] = stopped
-            values[_MET] = None if r.provisional else utc(stopped) <= utc(r.deadline)
+            values[_MET] = (
+                None if r.provisional else stopped.astimezone(UTC) <= r.deadline.astimezone(UTC)
+            )
             values[_NEXT_ALERT_AT] = None
             records[i] = _new_record(values)
             touched = True

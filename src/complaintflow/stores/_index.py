@@ -90,6 +90,8 @@ def reindex(old: IndexRow, c: Complaint) -> IndexRow:
     changes after the submit (the id, the parties, the receipt) is taken
     from ``old``."""
     status = c.status
+    sla = c.sla
+    nxt = None if sla is None else sla.next_check
     return _new_row(
         (
             old.id,
@@ -101,8 +103,8 @@ def reindex(old: IndexRow, c: Complaint) -> IndexRow:
             c.category,
             c.handler,
             old.received_at,
-            _next_check(c.sla),
-            needs_triage(c),
+            None if nxt is None else nxt.astimezone(UTC),
+            c.category is None and c.classification is not None and c.classification.needs_triage,
         )
     )
 
