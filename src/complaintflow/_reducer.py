@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from complaintflow._base import compact, fast_copy, validate
+from complaintflow._base import compact, fast_copy, fast_from_dict, validate
 from complaintflow._sla_state import SlaState
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError, InvalidInput
@@ -197,8 +197,9 @@ def apply_tracked(complaint: Complaint | None, event: Event, tracker: Tracker) -
     complaint once."""
     if complaint is None:
         return tracker.on_event(None, apply_event(None, event), event)
-    update = _update(complaint, event)
-    state = tracker.state_after(complaint, update.get("cycle", complaint.cycle), event)
+    values = complaint.__dict__.copy()
+    values.update(_update(complaint, event))
+    state = tracker.state_after(complaint, values["cycle"], event)
     if state is not None:
-        update["sla"] = state
-    return fast_copy(complaint, **update)
+        values["sla"] = state
+    return fast_from_dict(type(complaint), values)

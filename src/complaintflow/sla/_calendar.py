@@ -548,6 +548,18 @@ class BusinessCalendar:
         it needs days past the data it is counted on the weekly pattern
         (:meth:`projected`) and marked provisional, with the reason. The first
         provisional deadline of a calendar version is logged as a warning."""
+        if (
+            not pauses
+            and duration.__class__ is Duration
+            and duration.kind == "hours"
+            and start.__class__ is datetime
+            and start.utcoffset() is not None
+        ):  # real elapsed time needs no days of the data: never provisional
+            try:
+                end = (start.astimezone(UTC) + duration._measure).astimezone(self._tz)
+                return DeadlineInfo(end, None, self._name, self.version)
+            except OverflowError:
+                pass  # the checked path below names the bad start
         try:
             at = self.deadline(start, duration, pauses) if pauses else self.add(start, duration)
             return DeadlineInfo(at, None, self._name, self.version)

@@ -7,6 +7,7 @@ calendar; the policy in force is itself kept in the trail (``submit`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
@@ -116,7 +117,11 @@ class SlaTracker:
             return None
         state = before.sla
         records = list(state.targets)
-        current = [i for i, r in enumerate(records) if r.cycle == cycle]
+        current: Sequence[int]
+        if cycle == 1:
+            current = range(len(records))  # no cycle comes before the first
+        else:
+            current = [i for i, r in enumerate(records) if r.cycle == cycle]
         if kind == "reopen":
             state = state._replace(cycle_started_at=event.at)
             return self._start_cycle(state, records, self.policy(state.policy), cycle, event.at)
@@ -143,7 +148,7 @@ class SlaTracker:
         cycle: int,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         event: Event,
     ) -> SlaState:
         """The policy in force changed: update, add or cancel this cycle's targets."""
@@ -194,7 +199,7 @@ class SlaTracker:
         self,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         event: Event,
     ) -> SlaState:
         """An SLA warning or breach went out: remember its key on the target."""
@@ -211,7 +216,7 @@ class SlaTracker:
         self,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         ext: Any,
     ) -> SlaState:
         """A justified extension: the live target's duration grows."""
@@ -228,7 +233,7 @@ class SlaTracker:
         cycle: int,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         event: Event,
     ) -> SlaState | None:
         """A status move: pause, resume, stop or cancel targets, start new ones."""
@@ -244,7 +249,7 @@ class SlaTracker:
         cycle: int,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         event: Event,
     ) -> set[int]:
         """Append the targets of this cycle that begin with ``event``; their indexes."""
@@ -601,7 +606,7 @@ def _starts(policy: SlaPolicy) -> dict[str, list[SlaTarget]]:
 
 
 def _move_targets(
-    records: list[TargetRecord], current: list[int], event: Event
+    records: list[TargetRecord], current: Sequence[int], event: Event
 ) -> tuple[set[int], bool]:
     """Pause, resume, stop or cancel this cycle's live targets on a status move.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right, insort
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -67,7 +67,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._complaints: dict[str, tuple[Any, ...]] = {}
-        self._recent: dict[str, Complaint] = {}
+        self._recent: OrderedDict[str, Complaint] = OrderedDict()
         self._index: dict[str, IndexRow] = {}
         self._events: dict[str, list[PackedEvent]] = {}
         self._packer = EventPacker()
@@ -130,7 +130,7 @@ class MemoryStore:
     def _remember(self, c: Complaint) -> None:
         recent = self._recent
         if recent.pop(c.id, None) is None and len(recent) >= _RECENT:
-            del recent[next(iter(recent))]  # the one saved longest ago
+            recent.popitem(last=False)  # the one saved longest ago
         recent[c.id] = c
 
     def _file(self, c: Complaint, ix: IndexRow) -> None:
