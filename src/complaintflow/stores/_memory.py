@@ -40,8 +40,10 @@ _GET: Final = itemgetter(*_FIELDS)
 _FIRST: Final = itemgetter(0)
 
 _RECENT: Final = 64
-"""How many of the complaints saved last are kept as objects too: a command
-on one of them skips building it again from its row."""
+"""How many of the complaints saved last are kept as the objects they are: a
+command on one of them neither builds it from its row nor writes its row and
+index row, which are brought up to date when it leaves them, or before a
+query reads the index."""
 
 Order = list[tuple[int, str]]
 """(received instant in microseconds, complaint id), kept sorted."""
@@ -59,8 +61,8 @@ class MemoryStore:
     """Keeps everything in memory, behind one lock: complaints as compact
     rows beside their index rows, events as packed tuples (see
     :mod:`~complaintflow.stores._compact`), notifications as the immutable
-    models they are; the complaints saved last also as the objects they
-    are (:data:`_RECENT`). Complaints are also kept in receipt order (all of
+    models they are; the complaints saved last as the objects they are
+    (:data:`_RECENT`). Complaints are also kept in receipt order (all of
     them, and per party) and under their match keys, so that ``find`` pages
     and the screens' look-ups never sort or scan the whole store."""
 
@@ -68,6 +70,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._complaints: dict[str, tuple[Any, ...]] = {}
         self._recent: OrderedDict[str, Complaint] = OrderedDict()
+        self._dirty: set[str] = set()  # recent ones whose row and index row are behind
         self._index: dict[str, IndexRow] = {}
         self._events: dict[str, list[PackedEvent]] = {}
         self._packer = EventPacker()
@@ -97,8 +100,11 @@ class MemoryStore:
         notifications: Sequence[Notification] = (),
     ) -> None:
         with self._lock:
-            current = self._complaints.get(complaint.id)
-            version = current[_VERSION] if current is not None else 0
+            cid = complaint.id
+            last = self._recent.get(cid)
+            row = self._complaints.get(cid) if last is None else None
+            is_new = last is None and row is None
+            version = last.version if last is not None else 0 if row is None else row[_VERSION]
             if version != expected_version:
                 raise ConcurrencyError(
                     f"complaint {complaint.id!r} is at version {version}, "
@@ -112,14 +118,13 @@ class MemoryStore:
                 if n.id in self._outbox:
                     raise ConcurrencyError(f"notification {n.id!r} exists already")
             packed = [self._packer.pack(e) for e in events]
-            if current is None:
-                ix = index_row(complaint)
+            if is_new:
+                ix = self._index[cid] = index_row(complaint)
+                self._complaints[cid] = _row(complaint)
                 self._file(complaint, ix)
             else:
-                ix = reindex(self._index[complaint.id], complaint)
-            self._complaints[complaint.id] = _row(complaint)
+                self._dirty.add(cid)
             self._remember(complaint)
-            self._index[complaint.id] = ix
             if trail is None:
                 self._events[complaint.id] = packed
             else:
@@ -130,8 +135,27 @@ class MemoryStore:
     def _remember(self, c: Complaint) -> None:
         recent = self._recent
         if recent.pop(c.id, None) is None and len(recent) >= _RECENT:
-            recent.popitem(last=False)  # the one saved longest ago
+            cid, old = recent.popitem(last=False)  # the one saved longest ago
+            if cid in self._dirty:
+                self._dirty.discard(cid)
+                self._write_back(old)
         recent[c.id] = c
+
+    def _write_back(self, c: Complaint) -> None:
+        self._complaints[c.id] = _row(c)
+        self._index[c.id] = reindex(self._index[c.id], c)
+
+    def _flush(self) -> None:
+        """Bring the rows and index rows of the recent complaints up to date
+        (with the lock held)."""
+        recent = self._recent
+        for cid in self._dirty:
+            self._write_back(recent[cid])
+        self._dirty.clear()
+
+    def _current(self, complaint_id: str) -> Complaint:
+        c = self._recent.get(complaint_id)
+        return _complaint(self._complaints[complaint_id]) if c is None else c
 
     def _file(self, c: Complaint, ix: IndexRow) -> None:
         entry = (micros(ix.received_at), c.id)
@@ -212,13 +236,15 @@ class MemoryStore:
 
     def due(self, before: datetime, *, limit: int = 1000) -> list[Complaint]:
         by = utc(before)
+        with self._lock:
+            self._flush()
         out = [
             (ix.next_check, ix.id)
             for ix in list(self._index.values())
             if ix.next_check is not None and ix.next_check <= by
         ]
         out.sort(key=_FIRST)
-        return [_complaint(self._complaints[cid]) for _, cid in out[:limit]]
+        return [self._current(cid) for _, cid in out[:limit]]
 
     def find(
         self,
@@ -251,6 +277,7 @@ class MemoryStore:
         out: list[Complaint] = []
         skip = offset
         with self._lock:  # walks the order list in place: no writer meanwhile
+            self._flush()
             rows = self._matching(order, open_only, statuses, checks)
             for ix in rows:
                 if skip > 0:
@@ -258,7 +285,7 @@ class MemoryStore:
                     continue
                 if len(out) >= limit:
                     break
-                out.append(_complaint(self._complaints[ix.id]))
+                out.append(self._current(ix.id))
         return out
 
     def _matching(
@@ -294,7 +321,7 @@ class MemoryStore:
     ) -> list[Complaint]:
         order, lo, hi = self._window(complainant, since, until)
         picked = order[max(lo, hi - max(limit, 0)) : hi]
-        return [_complaint(self._complaints[cid]) for _, cid in picked]
+        return [self._current(cid) for _, cid in picked]
 
     def find_like(
         self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
@@ -307,10 +334,12 @@ class MemoryStore:
             for cid in self._by_key.ids(who, key):
                 score[cid] += 1000 if key == order else 1
         score.pop(complaint.id, None)
+        with self._lock:
+            self._flush()
         rows = [
             ix
             for ix in map(self._index.__getitem__, score)
             if ix.is_open and (them is None or ix.respondent in (None, them))
         ]
         rows.sort(key=lambda ix: (-score[ix.id], ix.received_at, ix.id))
-        return [_complaint(self._complaints[ix.id]) for ix in rows[: max(limit, 0)]]
+        return [self._current(ix.id) for ix in rows[: max(limit, 0)]]
