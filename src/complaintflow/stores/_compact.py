@@ -51,11 +51,10 @@ class EventPacker:
     def pack(self, e: Event) -> PackedEvent:
         """``e`` without its complaint id, its data packed."""
         d = e.__dict__
-        return (*_BEFORE(d), self._data(d["data"]), *_AFTER(d))
+        data = d["data"]
+        return (*_BEFORE(d), self._data(data) if data else None, *_AFTER(d))
 
-    def _data(self, data: dict[str, Any]) -> tuple[Any, ...] | None:
-        if not data:
-            return None
+    def _data(self, data: dict[str, Any]) -> tuple[Any, ...]:
         flat: list[Any] = []
         for k, v in data.items():
             flat += (k, self._value(v) if type(v) is dict and len(v) >= _PACK_FROM else v)
