@@ -34,6 +34,10 @@ _MET_BY_REOPEN: Final = frozenset({"acknowledge"})
 ``verifying``, past preliminary verification, so that target is met at once."""
 
 _CANCELLING: Final = frozenset({"reject", "withdraw"})
+_SPECIAL: Final = frozenset(
+    {"reopen", "policy_changed", "calendar_changed", "sla_warning", "sla_breach"}
+)
+"""Events the tracker handles otherwise than as a status move."""
 _ENDED: Final = TERMINAL_STATUSES
 
 Binding = Literal["later", "recomputed"]
@@ -122,6 +126,12 @@ class SlaTracker:
             current = range(len(records))  # no cycle comes before the first
         else:
             current = [i for i, r in enumerate(records) if r.cycle == cycle]
+        if kind not in _SPECIAL:
+            ext = event.data.get("sla_extension")
+            if ext is None:
+                return self._on_status_move(cycle, state, records, current, event)
+            # a justified extension: the target's duration grows
+            return self._on_extension(state, records, current, ext)
         if kind == "reopen":
             state = state._replace(cycle_started_at=event.at)
             return self._start_cycle(state, records, self.policy(state.policy), cycle, event.at)
@@ -129,12 +139,7 @@ class SlaTracker:
             return self._on_policy_changed(cycle, state, records, current, event)
         if kind == "calendar_changed":
             return self._on_calendar_changed(state, records, event)
-        if kind in ("sla_warning", "sla_breach"):
-            return self._on_alert(state, records, current, event)
-        ext = event.data.get("sla_extension")
-        if ext is not None:  # a justified extension: the target's duration grows
-            return self._on_extension(state, records, current, ext)
-        return self._on_status_move(cycle, state, records, current, event)
+        return self._on_alert(state, records, current, event)  # sla_warning, sla_breach
 
     def _on_submit(self, after: Complaint, event: Event) -> Complaint:
         """A new complaint: its first cycle starts under the policy it carries."""

@@ -43,7 +43,7 @@ _RECENT: Final = 64
 """How many of the complaints saved last are kept as the objects they are: a
 command on one of them neither builds it from its row nor writes its row and
 index row, which are brought up to date when it leaves them, or before a
-query reads the index; the events saved meanwhile are packed when it leaves."""
+query reads the index."""
 
 Order = list[tuple[int, str]]
 """(received instant in microseconds, complaint id), kept sorted."""
@@ -72,7 +72,7 @@ class MemoryStore:
         self._recent: OrderedDict[str, Complaint] = OrderedDict()
         self._dirty: set[str] = set()  # recent ones whose row and index row are behind
         self._index: dict[str, IndexRow] = {}
-        self._events: dict[str, list[PackedEvent | Event]] = {}
+        self._events: dict[str, list[PackedEvent]] = {}
         self._packer = EventPacker()
         self._outbox: dict[str, Notification] = {}
         # parties never change after submit
@@ -117,6 +117,7 @@ class MemoryStore:
             for n in notifications:
                 if n.id in self._outbox:
                     raise ConcurrencyError(f"notification {n.id!r} exists already")
+            packed = [self._packer.pack(e) for e in events]
             if is_new:
                 ix = self._index[cid] = index_row(complaint)
                 self._complaints[cid] = _row(complaint)
@@ -125,9 +126,9 @@ class MemoryStore:
                 self._dirty.add(cid)
             self._remember(complaint)
             if trail is None:
-                self._events[cid] = list(events)
+                self._events[cid] = packed
             else:
-                trail += events
+                trail += packed
             for n in notifications:
                 self._outbox[n.id] = n
 
@@ -138,24 +139,11 @@ class MemoryStore:
             if cid in self._dirty:
                 self._dirty.discard(cid)
                 self._write_back(old)
-            self._pack_trail(cid)
         recent[c.id] = c
 
     def _write_back(self, c: Complaint) -> None:
         self._complaints[c.id] = _row(c)
         self._index[c.id] = reindex(self._index[c.id], c)
-
-    def _pack_trail(self, complaint_id: str) -> None:
-        """Pack the events saved since the complaint was last packed (the
-        trail's tail)."""
-        trail = self._events.get(complaint_id)
-        if not trail:
-            return
-        i = len(trail)
-        while i > 0 and type(trail[i - 1]) is not tuple:
-            i -= 1
-        pack = self._packer.pack
-        trail[i:] = [pack(e) for e in trail[i:]]  # type: ignore[arg-type]
 
     def _flush(self) -> None:
         """Bring the rows and index rows of the recent complaints up to date
@@ -186,10 +174,7 @@ class MemoryStore:
 
     def events(self, complaint_id: str) -> list[Event]:
         unpack = self._packer.unpack
-        return [
-            unpack(complaint_id, e) if type(e) is tuple else e  # type: ignore[misc]
-            for e in self._events.get(complaint_id, ())
-        ]
+        return [unpack(complaint_id, row) for row in self._events.get(complaint_id, ())]
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:
         """Every notification (of one complaint), delivered or not."""
