@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from complaintflow import _args
@@ -48,8 +49,7 @@ __all__ = ["Engine"]
 log = logging.getLogger("complaintflow")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+_utcnow: Callable[[], datetime] = partial(datetime.now, UTC)
 
 
 class Engine(Reports, Running):

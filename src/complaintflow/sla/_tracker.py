@@ -295,10 +295,10 @@ class SlaTracker:
 
     @staticmethod
     def _record(target: SlaTarget, cycle: int, start: datetime) -> TargetRecord:
-        return TargetRecord(
-            name=target.name, cycle=cycle, stop=target.stop, started_at=start,
-            **_target_fields(target),
-        )  # fmt: skip
+        values = list(_template(target))
+        values[_CYCLE] = cycle
+        values[_STARTED] = start
+        return _new_record(values)
 
     def _done(self, state: SlaState, records: list[TargetRecord], changed: set[int]) -> SlaState:
         for i in changed:
@@ -323,8 +323,9 @@ class SlaTracker:
         judged until a recomputation makes it final."""
         if r.cancelled_at is not None:
             return _set(r, next_alert_at=None)
-        cal = self.calendar_for(r.calendar)
-        if r.open_pause:  # no deadline until the party answers
+        cal = self.calendars.get(r.calendar, self.calendar) if r.calendar else self.calendar
+        pauses_so_far = r.pauses
+        if pauses_so_far and pauses_so_far[-1][1] is None:  # no deadline until the party answers
             return _set(
                 r,
                 deadline=None,
@@ -334,7 +335,7 @@ class SlaTracker:
                 provisional=None,
             )
         duration = _duration(r.kind, r.amount)
-        pauses = _closed(r.pauses, r.started_at) if r.pauses else None  # all closed here
+        pauses = _closed(pauses_so_far, r.started_at) if pauses_so_far else None  # all closed
         try:
             info = cal.deadline_info(r.started_at, duration, pauses=pauses)
             computed = info.deadline
@@ -573,6 +574,26 @@ _STOPPED, _DEADLINE, _MET, _NEXT_ALERT_AT, _PROBLEM, _CALENDAR, _CALENDAR_VERSIO
         "provisional",
     )
 )
+
+
+_CYCLE, _STARTED = _FIELD_AT["cycle"], _FIELD_AT["started_at"]
+_TEMPLATES: Final[dict[int, tuple[SlaTarget, TargetRecord]]] = {}
+
+
+def _template(target: SlaTarget) -> TargetRecord:
+    """A record of ``target`` as it starts (its cycle and start set apart),
+    worked out once per target."""
+    hit = _TEMPLATES.get(id(target))
+    if hit is not None and hit[0] is target:
+        return hit[1]
+    record = TargetRecord(
+        name=target.name, cycle=1, stop=target.stop, started_at=datetime.min,
+        **_target_fields(target),
+    )  # fmt: skip
+    if len(_TEMPLATES) >= 256:
+        _TEMPLATES.clear()
+    _TEMPLATES[id(target)] = (target, record)
+    return record
 
 
 @lru_cache(maxsize=256)
