@@ -72,7 +72,7 @@ def _lifecycle_commands(t0: datetime) -> list[Any]:
     ]
 
 
-BLOCK = 50
+BLOCK = 5
 """Complaints per block: blocks of the engine and of the anchor alternate,
 so that both see the same load on a shared machine."""
 
