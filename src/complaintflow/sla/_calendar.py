@@ -844,11 +844,14 @@ class BusinessCalendar:
                 q = duration._wd_fast  # whole working days, else 0
                 if q:
                     tz, wnext, wmid = self._wfast
-                    if start.tzinfo is tz:
-                        wn = wnext.get(start.toordinal())
+                    local = start
+                    if local.tzinfo is not tz and local.utcoffset() is not None:
+                        local = local.astimezone(tz)  # the same instant, in the zone
+                    if local.tzinfo is tz:
+                        wn = wnext.get(local.toordinal())
                         if wn is not None:
                             return wmid[q + wn]
-            except (AttributeError, IndexError):
+            except (AttributeError, IndexError, OverflowError):
                 pass
         if not pauses and duration.__class__ is Duration:
             kind = duration.kind

@@ -577,6 +577,16 @@ _STOPPED, _DEADLINE, _MET, _NEXT_ALERT_AT, _PROBLEM, _CALENDAR, _CALENDAR_VERSIO
 
 
 _CYCLE, _STARTED = _FIELD_AT["cycle"], _FIELD_AT["started_at"]
+
+
+def _at_or_before(a: datetime, b: datetime) -> bool:
+    """``utc(a) <= utc(b)``: Python compares two zones' datetimes as
+    instants itself, and one zone's by wall time (then both go to UTC)."""
+    if a.tzinfo is not b.tzinfo:
+        return a <= b
+    return a.astimezone(UTC) <= b.astimezone(UTC)
+
+
 _TEMPLATES: Final[dict[int, tuple[SlaTarget, TargetRecord]]] = {}
 
 
@@ -668,9 +678,7 @@ def _move_targets(
             # (a stop on a provisional deadline is not judged yet)
             values = list(r)
             values[_STOPPED] = stopped
-            values[_MET] = (
-                None if r.provisional else stopped.astimezone(UTC) <= r.deadline.astimezone(UTC)
-            )
+            values[_MET] = None if r.provisional else _at_or_before(stopped, r.deadline)
             values[_NEXT_ALERT_AT] = None
             records[i] = _new_record(values)
             touched = True
