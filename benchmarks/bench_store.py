@@ -9,7 +9,19 @@ Run: ``python benchmarks/bench_store.py [--quick] [--dsn postgresql://...]``.
    with ``synchronous=NORMAL`` in WAL mode (survives a crash of the process;
    a power loss may lose the last commits), and on PostgreSQL (server
    defaults: ``synchronous_commit=on``).
-2. The time of one ``engine.sweep()`` over a store holding ``--total``
+2. On PostgreSQL, side by side with raw psycopg doing the same work on
+   tables of the same shape (the store's own, created by its migrations),
+   with the documents of a real lifecycle (so rows of the same size): per
+   lifecycle one transaction inserting the complaint's row and its first
+   event (the submit), then seven commands, each one transaction with a
+   ``SELECT ... FOR UPDATE`` of the row, an event insert and the row's
+   update. Both on one connection, then with ``--threads`` (8) threads:
+   raw with a connection each, the store with one engine and one store
+   (its pool of ``--threads`` connections) shared by the threads, each
+   thread running its own complaints. The ratio column is the store's rate
+   over raw's; rounds alternate raw and store (``--rounds``), the median
+   of each is shown.
+3. The time of one ``engine.sweep()`` over a store holding ``--total``
    complaints (1,000,000; ``--quick``: 50,000) of which ``--due`` (1,000)
    are due, on SQLite (FULL) and PostgreSQL. The rows are bulk-loaded with
    SQL from two real complaints (one due, one due a month later); only the
@@ -26,8 +38,10 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
+import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,6 +51,7 @@ from typing import Any
 
 import complaintflow as cf
 from complaintflow.stores import MemoryStore, PostgresStore, SQLiteStore
+from complaintflow.stores._index import index_row
 
 HANDLER = cf.Actor(id="h-1", roles=frozenset({"handler"}))
 T0 = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
@@ -78,17 +93,134 @@ def _commands(t0: datetime) -> list[Any]:
     ]
 
 
-def bench_lifecycles(store: Any, n: int) -> float:
-    """Full lifecycles per second."""
+def bench_lifecycles(store: Any, n: int, first: int = 0) -> float:
+    """Full lifecycles per second (complainants ``first`` on)."""
     engine = cf.Engine(**REPLAY, store=store, load_entry_points=False, clock=lambda: T0)
     commands = _commands(T0)
-    news = [_new(i, T0) for i in range(n)]
+    news = [_new(i, T0) for i in range(first, first + n)]
     t = time.perf_counter()
     for new in news:
         cid = engine.submit(new, actor=HANDLER).id
         for cmd in commands:
             engine.handle(cid, cmd)
     return n / (time.perf_counter() - t)
+
+
+def _in_threads(threads: int, n: int, run: Callable[[int, int, int], None]) -> float:
+    """Lifecycles per second of ``run(thread, first, count)`` in ``threads``
+    threads, ``n`` lifecycles in all, started together."""
+    share = [n // threads + (t < n % threads) for t in range(threads)]
+    firsts = [sum(share[:t]) for t in range(threads)]
+    start = threading.Barrier(threads + 1)
+    errors: list[BaseException] = []
+
+    def body(t: int) -> None:
+        start.wait()
+        try:
+            run(t, firsts[t], share[t])
+        except BaseException as e:  # reported below, not lost in the thread
+            errors.append(e)
+
+    workers = [threading.Thread(target=body, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise errors[0]
+    return n / elapsed
+
+
+def bench_store_threads(store: Any, n: int, threads: int, first: int = 0) -> float:
+    """Full lifecycles per second through one engine on ``store``, shared by
+    ``threads`` threads each running its own complaints."""
+    engine = cf.Engine(**REPLAY, store=store, load_entry_points=False, clock=lambda: T0)
+    commands = _commands(T0)
+
+    def run(_: int, start: int, count: int) -> None:
+        for i in range(first + start, first + start + count):
+            cid = engine.submit(_new(i, T0), actor=HANDLER).id
+            for cmd in commands:
+                engine.handle(cid, cmd)
+
+    return _in_threads(threads, n, run)
+
+
+# -- raw psycopg, the same work -------------------------------------------------------
+
+_RAW_COLUMNS = (
+    "id, version, status, is_open, complainant, respondent, category, handler, "
+    "received_at, next_check, needs_triage, doc"
+)
+_RAW_INSERT = f"INSERT INTO complaints ({_RAW_COLUMNS}) VALUES ({', '.join(['%s'] * 12)})"
+_RAW_LOCK = "SELECT version FROM complaints WHERE id = %s FOR UPDATE"
+_RAW_EVENT = "INSERT INTO events (complaint_id, seq, doc) VALUES (%s, %s, %s)"
+_RAW_UPDATE = (
+    "UPDATE complaints SET version = %s, status = %s, is_open = %s, category = %s, "
+    "handler = %s, next_check = %s, needs_triage = %s, doc = %s WHERE id = %s"
+)
+_TEMPLATE_ID = "c0000000"
+
+
+def _raw_script() -> list[tuple[tuple[Any, ...], list[tuple[int, str]]]]:
+    """One real lifecycle, step by step (submit, then the seven commands):
+    the complaint's row after the step (its index columns and document) and
+    the events of the step, written as JSON by the engine on a memory store."""
+    store = MemoryStore()
+    engine = cf.Engine(**REPLAY, store=store, load_entry_points=False, clock=lambda: T0)
+    c = engine.submit(_new(0, T0, _TEMPLATE_ID), actor=HANDLER)
+    steps = [c] + [engine.handle(c.id, cmd) for cmd in _commands(T0)]
+    events = store.events(c.id)
+    out, before = [], 0
+    for step in steps:
+        row = (*index_row(step), step.model_dump_json())
+        evs = [(e.seq, e.model_dump_json()) for e in events if before < e.seq <= step.version]
+        out.append((row, evs))
+        before = step.version
+    return out
+
+
+def _raw_lifecycles(conn: Any, script: list[Any], first: int, count: int) -> None:
+    """``count`` lifecycles of raw psycopg on ``conn`` (autocommit, each
+    transaction opened and committed by ``conn.transaction()``)."""
+    for i in range(first, first + count):
+        cid = f"r{i:07d}"
+        for k, (row, evs) in enumerate(script):
+            doc = row[-1].replace(_TEMPLATE_ID, cid)
+            with conn.transaction():
+                if k == 0:
+                    conn.execute(_RAW_INSERT, (cid, *row[1:4], f"u-{i}", *row[5:-1], doc))
+                else:
+                    conn.execute(_RAW_LOCK, (cid,)).fetchone()
+                for seq, edoc in evs:
+                    conn.execute(_RAW_EVENT, (cid, seq, edoc.replace(_TEMPLATE_ID, cid)))
+                if k:
+                    _, version, status, is_open, _, _, category, handler, _, due, triage = row[:-1]
+                    conn.execute(
+                        _RAW_UPDATE,
+                        (version, status, is_open, category, handler, due, triage, doc, cid),
+                    )
+
+
+def bench_raw(dsn: str, schema: str, n: int, threads: int, first: int) -> float:
+    """Lifecycles per second of raw psycopg in ``threads`` threads, a
+    connection each, on the store's tables in ``schema``."""
+    import psycopg
+
+    script = _raw_script()
+    conns = [psycopg.connect(dsn, autocommit=True) for _ in range(threads)]
+    try:
+        for conn in conns:
+            conn.execute(f"SET search_path TO {schema}".encode())
+        return _in_threads(
+            threads, n, lambda t, f, c: _raw_lifecycles(conns[t], script, first + f, c)
+        )
+    finally:
+        for conn in conns:
+            conn.close()
 
 
 # -- the sweep over a big store -------------------------------------------------------
@@ -140,7 +272,11 @@ def load_sqlite(path: Path, total: int, due: int) -> None:
                 docs[is_due].replace("c0000000", cid).replace("c0000001", cid),
             )
 
-    conn.executemany("INSERT INTO complaints VALUES (?,?,?,?,?,?,?,?,?,?,?)", complaints())
+    conn.executemany(
+        "INSERT INTO complaints (id, version, status, is_open, complainant, respondent, "
+        "category, handler, received_at, next_check, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        complaints(),
+    )
     conn.executemany(
         "INSERT INTO events VALUES (?, 1, ?)",
         ((cid, edoc.replace("c0000000", cid)) for cid, is_due in _plan(total, due) if is_due),
@@ -213,70 +349,136 @@ def _timed(label: str, fn: Callable[[], Any]) -> Any:
     return out
 
 
+Row = tuple[str, str, str, str]
+
+
+def postgres_rows(dsn: str, schema: str, n: int, threads: int, rounds: int) -> list[Row]:
+    """The PostgreSQL lifecycle rows: raw psycopg and the store, on one
+    connection and in ``threads`` threads, rounds alternating."""
+    raw_schema, life = schema + "_raw", schema + "_life"
+    PostgresStore(dsn, schema=raw_schema).close()  # the store's tables, for raw
+    runs: dict[str, list[float]] = {"raw 1": [], "store 1": [], "raw t": [], "store t": []}
+    # the pool opened at its full size, as raw opens its connections, untimed
+    with PostgresStore(dsn, schema=life, min_size=threads, max_size=threads) as s:
+        try:
+            for r in range(rounds):
+                base = 2 * n * r
+                runs["raw 1"].append(bench_raw(dsn, raw_schema, n, 1, base))
+                runs["store 1"].append(bench_lifecycles(s, n, base))
+                runs["raw t"].append(bench_raw(dsn, raw_schema, n, threads, base + n))
+                runs["store t"].append(bench_store_threads(s, n, threads, base + n))
+                each = ", ".join(f"{k} {v[-1]:,.0f}" for k, v in runs.items())
+                print(f"  (round {r + 1}: {each})", file=sys.stderr)
+        finally:
+            for name in (life, raw_schema):
+                s.connection.execute(f"DROP SCHEMA {name} CASCADE".encode())
+    rate = {k: statistics.median(v) for k, v in runs.items()}
+    return [
+        (
+            "lifecycles/s, 1 connection",
+            "raw psycopg (synchronous_commit=on)",
+            f"{rate['raw 1']:,.0f}",
+            "",
+        ),
+        (
+            "lifecycles/s, 1 connection",
+            "PostgreSQL store",
+            f"{rate['store 1']:,.0f}",
+            f"{rate['store 1'] / rate['raw 1']:.0%}",
+        ),
+        (
+            f"lifecycles/s, {threads} threads",
+            f"raw psycopg, {threads} connections",
+            f"{rate['raw t']:,.0f}",
+            "",
+        ),
+        (
+            f"lifecycles/s, {threads} threads",
+            f"PostgreSQL store, pool of {threads}",
+            f"{rate['store t']:,.0f}",
+            f"{rate['store t'] / rate['raw t']:.0%}",
+        ),
+    ]
+
+
+def lifecycle_rows(tmp: Path, n: int) -> list[Row]:
+    """Full lifecycles per second on the memory and SQLite stores."""
+    rows: list[Row] = [("lifecycles/s", "memory", f"{bench_lifecycles(MemoryStore(), n):,.0f}", "")]
+    for sync in ("FULL", "NORMAL"):
+        with SQLiteStore(tmp / f"life-{sync}.db", synchronous=sync) as s:
+            rate = bench_lifecycles(s, n)
+        rows.append(("lifecycles/s", f"SQLite WAL, synchronous={sync}", f"{rate:,.0f}", ""))
+    return rows
+
+
+def sweep_rows(tmp: Path, dsn: str | None, schema: str, total: int, due: int) -> list[Row]:
+    """One sweep of ``due`` among ``total`` on each SQL store."""
+    label = f"sweep {due:,} due of {total:,}"
+    path = tmp / "sweep.db"
+    _timed("SQLite bulk load", lambda: load_sqlite(path, total, due))
+    with SQLiteStore(path) as s:
+        q, sw, k = bench_sweep(s, due)
+    rows: list[Row] = [
+        (label, "SQLite WAL, synchronous=FULL", f"{sw:.3f} s", ""),
+        ("  the due query alone", "SQLite", f"{q * 1000:.1f} ms", ""),
+    ]
+    path.unlink()
+    if not dsn:
+        return [*rows, (label, "PostgreSQL", "skipped: no --dsn", "")]
+    with PostgresStore(dsn, schema=schema) as s:
+        try:
+            _timed("PostgreSQL bulk load", lambda: load_postgres(s, total, due))
+            q, sw, k = bench_sweep(s, due)
+        finally:
+            s.connection.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+    return [
+        *rows,
+        (label, "PostgreSQL", f"{sw:.3f} s", ""),
+        ("  the due query alone", "PostgreSQL", f"{q * 1000:.1f} ms", ""),
+        ("  alerts emitted per sweep", "both", f"{k:,}", ""),
+    ]
+
+
+def print_table(rows: list[Row]) -> None:
+    head: Row = ("measure", "store", "result", "of raw")
+    width = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+    for a, b, c, d in [head, tuple("-" * w for w in width), *rows]:
+        print(f"{a:<{width[0]}}  {b:<{width[1]}}  {c:>{width[2]}}  {d:>{width[3]}}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--n", type=int, help="lifecycles per store (default 500; quick 100)")
+    parser.add_argument("--n", type=int, help="lifecycles per run (default 500; quick 100)")
     parser.add_argument("--total", type=int, help="complaints in the sweep store (1,000,000)")
     parser.add_argument("--due", type=int, default=1000, help="of which due (1,000)")
     parser.add_argument("--dsn", default=os.environ.get("COMPLAINTFLOW_TEST_POSTGRES_DSN"))
+    parser.add_argument("--threads", type=int, default=8, help="concurrent workers (8)")
+    parser.add_argument("--rounds", type=int, help="PostgreSQL rounds (default 3; quick 1)")
     parser.add_argument("--no-sweep", action="store_true", help="only the lifecycle rows")
     parser.add_argument("--sweep-only", action="store_true", help="only the sweep rows")
+    parser.add_argument(
+        "--postgres-only", action="store_true", help="only the PostgreSQL lifecycles"
+    )
     args = parser.parse_args(argv)
     n = args.n or (100 if args.quick else 500)
     total = args.total or (50_000 if args.quick else 1_000_000)
-    rows: list[tuple[str, str, str]] = []
+    rounds = args.rounds or (1 if args.quick else 3)
+    rows: list[Row] = []
     schema = f"cf_bench_{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="cf-bench-", dir=os.environ.get("TMPDIR")) as tmp:
-        for sync in () if args.sweep_only else ("memory", "FULL", "NORMAL", "postgres"):
-            if sync == "memory":
-                rate = bench_lifecycles(MemoryStore(), n)
-                rows.append(("lifecycles/s", "memory", f"{rate:,.0f}"))
-                continue
-            if sync == "postgres":
-                if not args.dsn:
-                    rows.append(("lifecycles/s", "PostgreSQL", "skipped: no --dsn"))
-                    continue
-                with PostgresStore(args.dsn, schema=schema + "_life") as s:
-                    try:
-                        rate = bench_lifecycles(s, n)
-                    finally:
-                        s.connection.execute(f"DROP SCHEMA {schema}_life CASCADE".encode())
-                rows.append(("lifecycles/s", "PostgreSQL (synchronous_commit=on)", f"{rate:,.0f}"))
-                continue
-            with SQLiteStore(Path(tmp) / f"life-{sync}.db", synchronous=sync) as s:  # type: ignore[arg-type]
-                rate = bench_lifecycles(s, n)
-            rows.append(("lifecycles/s", f"SQLite WAL, synchronous={sync}", f"{rate:,.0f}"))
-        if not args.no_sweep:
-            label = f"sweep {args.due:,} due of {total:,}"
-            path = Path(tmp) / "sweep.db"
-            _timed("SQLite bulk load", lambda: load_sqlite(path, total, args.due))
-            with SQLiteStore(path) as s:
-                q, sw, k = bench_sweep(s, args.due)
-            rows.append((label, "SQLite WAL, synchronous=FULL", f"{sw:.3f} s"))
-            rows.append(("  the due query alone", "SQLite", f"{q * 1000:.1f} ms"))
-            path.unlink()
-            if args.dsn:
-                with PostgresStore(args.dsn, schema=schema) as s:
-                    try:
-                        _timed("PostgreSQL bulk load", lambda: load_postgres(s, total, args.due))
-                        q, sw, k = bench_sweep(s, args.due)
-                    finally:
-                        s.connection.execute(f"DROP SCHEMA {schema} CASCADE".encode())
-                rows.append((label, "PostgreSQL", f"{sw:.3f} s"))
-                rows.append(("  the due query alone", "PostgreSQL", f"{q * 1000:.1f} ms"))
-            else:
-                rows.append((label, "PostgreSQL", "skipped: no --dsn"))
-            rows.append(("  alerts emitted per sweep", "both", f"{k:,}"))
-    width = [max(len(r[i]) for r in rows) for i in range(3)]
-    print(f"{'measure':<{width[0]}}  {'store':<{width[1]}}  {'result':>{width[2]}}")
-    print(f"{'-' * width[0]}  {'-' * width[1]}  {'-' * width[2]}")
-    for a, b, c in rows:
-        print(f"{a:<{width[0]}}  {b:<{width[1]}}  {c:>{width[2]}}")
+        if not (args.sweep_only or args.postgres_only):
+            rows += lifecycle_rows(Path(tmp), n)
+        if not args.sweep_only and args.dsn:
+            rows += postgres_rows(args.dsn, schema, n, args.threads, rounds)
+        elif not args.sweep_only:
+            rows.append(("lifecycles/s", "PostgreSQL", "skipped: no --dsn", ""))
+        if not (args.no_sweep or args.postgres_only):
+            rows += sweep_rows(Path(tmp), args.dsn, schema, total, args.due)
+    print_table(rows)
     print(
-        f"\n{n} lifecycles of 8 commands per store (when measured); "
-        f"Python {sys.version.split()[0]}, "
-        f"SQLite {sqlite3.sqlite_version}"
+        f"\n{n} lifecycles of 8 commands per run; PostgreSQL: median of {rounds} round(s); "
+        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"
     )
 
 

@@ -26,6 +26,7 @@ import complaintflow as cf
 from complaintflow._analysis import analyse, spikes, terms
 from complaintflow.cli import main
 from complaintflow.stores import MemoryStore, SQLiteStore
+from complaintflow.stores._sql import SCHEMA_VERSION
 from complaintflow.stores._sqlite import SQLITE
 
 MONDAY = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
@@ -192,7 +193,7 @@ def test_an_old_database_gets_its_triage_column_filled(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with SQLiteStore(path) as store:
-        assert store.schema_version == 4
+        assert store.schema_version == SCHEMA_VERSION
         assert [c.id for c in store.find(needs_triage=True)] == [waiting.id]
         assert [c.id for c in store.find(needs_triage=False)] == [plain.id]
 

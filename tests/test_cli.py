@@ -126,7 +126,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        ([], "{demo,sla,diagram,rules,worker,calendar,explain,whatif,report}"),
+        ([], "{demo,sla,diagram,rules,worker,calendar,explain,whatif,report,sla-report}"),
         (["demo"], "--count N"),
         (["sla"], "the category's required"),
         (["diagram"], "--format"),
@@ -135,6 +135,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         (["worker"], "--max-attempts N"),
         (["calendar"], "{show,check,import}"),
         (["calendar", "check"], "--horizon DAYS"),
+        (["sla-report"], "--table {targets,open,breaches}"),
     ],
 )
 def test_help_everywhere(

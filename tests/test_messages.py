@@ -92,6 +92,7 @@ def test_acknowledgement_states_the_verification_deadline_in_the_recipients_zone
     engine, clock, c = _flow()
     clock.advance(timedelta(hours=1))
     c = engine.handle(c.id, cf.Acknowledge(actor=HANDLER))
+    c = engine.view(c.id, actor=cf.Actor.system())  # names from the vault, at delivery
     n = _note(engine, "acknowledgement", "complainant")
     # guide §3.3.2: 48 hours from receipt (2026-03-09 02:00 UTC)
     zh = cf.render_notification(n, c, tz="Asia/Shanghai").body
@@ -213,6 +214,7 @@ def test_a_message_to_the_respondent_never_names_the_complainant(
     ):
         clock.advance(timedelta(hours=1))
         c = engine.handle(c.id, cmd)
+    c = engine.view(c.id, actor=cf.Actor.system())  # names from the vault, at delivery
     notes = engine.store.notifications(c.id)  # type: ignore[attr-defined]
     to_respondent = [n for n in notes if n.recipient_role == "respondent"]
     assert {n.kind for n in to_respondent} == {"info_request", "decision"}

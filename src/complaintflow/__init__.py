@@ -20,11 +20,15 @@ from complaintflow._certificates import (
     DeadlineCertificate,
     Recomputation,
 )
+from complaintflow._crypto import Encryption, KeyStore, VaultKeyStore
 from complaintflow._messages import Message, Messages, render_notification
 from complaintflow._metrics import Metrics, TargetMetrics
+from complaintflow._privacy import DEFAULT_RETENTION, RetentionPolicy
 from complaintflow._roles import check_roles
+from complaintflow._sla_report import BreachEntry, DeadlineReport, DeadlineRow, OpenAges
 from complaintflow._specs import COMMAND_SPECS, CommandSpec
 from complaintflow._timefmt import display_time, in_zone
+from complaintflow._vault import ERASED
 from complaintflow._version import __version__
 from complaintflow._worker import Worker, WorkerHealth, run_worker
 from complaintflow.categories import BUILTIN_CATEGORIES, Category, CategoryRegistry, Step
@@ -52,9 +56,11 @@ from complaintflow.errors import (
     CalendarRangeError,
     ComplaintFlowError,
     ConcurrencyError,
+    ErasureRefused,
     GuardFailed,
     InvalidInput,
     InvalidTransition,
+    MissingDependency,
     NotFound,
     PermissionDenied,
     PluginError,
@@ -106,6 +112,8 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "BUILTIN_CATEGORIES",
     "COMMAND_SPECS",
+    "DEFAULT_RETENTION",
+    "ERASED",
     "GUIDE_POLICY",
     "OPEN_STATUSES",
     "TERMINAL_STATUSES",
@@ -113,6 +121,7 @@ __all__ = [
     "Actor",
     "Analysis",
     "Assign",
+    "BreachEntry",
     "BusinessCalendar",
     "CalendarRangeError",
     "Category",
@@ -130,10 +139,14 @@ __all__ = [
     "ComplaintFlowError",
     "ConcurrencyError",
     "DeadlineCertificate",
+    "DeadlineReport",
+    "DeadlineRow",
     "Decide",
     "Decision",
     "Duration",
+    "Encryption",
     "Engine",
+    "ErasureRefused",
     "Escalate",
     "Event",
     "Execute",
@@ -143,15 +156,18 @@ __all__ = [
     "GuardFailed",
     "InvalidInput",
     "InvalidTransition",
+    "KeyStore",
     "MemoryStore",
     "Message",
     "Messages",
     "Metrics",
+    "MissingDependency",
     "ModelError",
     "NewComplaint",
     "NotFound",
     "Note",
     "Notification",
+    "OpenAges",
     "Party",
     "PermissionDenied",
     "PluginError",
@@ -162,6 +178,7 @@ __all__ = [
     "Reopen",
     "RequestInfo",
     "RespondentTrend",
+    "RetentionPolicy",
     "RuleFileError",
     "RuleSet",
     "SlaAlert",
@@ -176,6 +193,7 @@ __all__ = [
     "TargetMetrics",
     "TargetReport",
     "TextModel",
+    "VaultKeyStore",
     "Withdraw",
     "Worker",
     "WorkerHealth",

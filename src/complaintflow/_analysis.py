@@ -41,6 +41,7 @@ from complaintflow._base import aware
 from complaintflow.errors import InvalidInput
 from complaintflow.models import Complaint
 from complaintflow.rules._text import normalize
+from complaintflow.stores._find import check_find as stores_check_find
 
 __all__ = [
     "Analysis",
@@ -66,19 +67,6 @@ UPHELD: Final = frozenset({"upheld", "partially_upheld"})
 NONE: Final = "(none)"
 """The key of complaints without a category."""
 
-_FIND_FILTERS: Final = frozenset(
-    {
-        "complainant",
-        "respondent",
-        "open_only",
-        "status",
-        "category",
-        "handler",
-        "needs_triage",
-        "limit",
-        "offset",
-    }
-)
 _WORD: Final = re.compile(r"[a-z][a-z0-9']{2,}")
 _CJK_RUN: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _STOP: Final = frozenset(
@@ -175,14 +163,10 @@ class _Store(Protocol):
 
 
 def check_find(filters: dict[str, Any]) -> dict[str, Any]:
-    """``filters`` if each is a filter of ``Store.find``; else ``InvalidInput``."""
-    for name in filters:
-        if name not in _FIND_FILTERS:
-            raise InvalidInput(f"{name}: not a filter of find ({', '.join(sorted(_FIND_FILTERS))})")
-    for name, low in (("limit", 1), ("offset", 0)):
-        v = filters.get(name, low)
-        if not isinstance(v, int) or isinstance(v, bool) or v < low:
-            raise InvalidInput(f"{name}: must be an integer of at least {low}, not {v!r}")
+    """``filters`` if each is a filter of ``Store.find`` and of its type
+    (the stores' own check, :data:`~complaintflow.stores._find.FIND_FILTERS`);
+    else ``InvalidInput``."""
+    stores_check_find(filters)
     return filters
 
 

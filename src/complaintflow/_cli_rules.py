@@ -95,8 +95,10 @@ def _export(args: argparse.Namespace) -> int:
     store = _open(args.db)
     if store is None:
         return 1
-    try:
-        n = write_labelled(labelled_examples(store), args.output)
+    from complaintflow._vault import Vault
+
+    try:  # the descriptions are in the vault
+        n = write_labelled(labelled_examples(Vault(store, None).screening(store)), args.output)
     except ComplaintFlowError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -34,6 +34,8 @@ _SUBMIT_FIELDS: Final = frozenset(
         "received_at",
         "flags",
         "classification",
+        "personal",
+        "fingerprint",
     }
 )
 
@@ -169,10 +171,18 @@ class Intake:
                 flags.append(f)
         return c.model_copy(update={"flags": tuple(flags)}) if flags else c
 
-    def event(self, c: Complaint, actor: str, basis: str, recorded_at: datetime) -> Event:
-        """The ``submit`` event: the complaint's facts and its SLA policy."""
+    def event(
+        self,
+        c: Complaint,
+        actor: str,
+        basis: str,
+        recorded_at: datetime,
+        facts: Complaint | None = None,
+    ) -> Event:
+        """The ``submit`` event: the complaint's facts (``facts``, without the
+        personal fields, when given) and its SLA policy."""
         data: dict[str, Any] = {
-            "complaint": c.model_dump(mode="json", include=set(_SUBMIT_FIELDS)),
+            "complaint": (facts or c).model_dump(mode="json", include=set(_SUBMIT_FIELDS)),
             "policy": self._policies.for_complaint(c).to_data(),
         }
         calendar = self._policies.calendar_for(c)

@@ -132,6 +132,7 @@ HIDDEN_FROM_PARTIES: Final[dict[str, object]] = {
     "flags": (),
     "classification": None,
     "sla": None,
+    "fingerprint": (),
 }
 """Fields neither party sees, with the value a view shows instead: who
 handles it, escalations, the handler's step notes, the screening flags

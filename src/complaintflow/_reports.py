@@ -14,6 +14,8 @@ from complaintflow._base import aware
 from complaintflow._certificates import DeadlineCertificate, build_certificate
 from complaintflow._metrics import Metrics, compute_metrics
 from complaintflow._simulate import Simulation, simulate
+from complaintflow._sla_report import DeadlineReport, sla_report
+from complaintflow._vault import Vault
 from complaintflow.categories import CategoryRegistry
 from complaintflow.models import Complaint
 from complaintflow.sla import BusinessCalendar, SlaPolicy
@@ -25,6 +27,7 @@ class Reports:
     """Figures, certificates and what-if over an engine's store."""
 
     store: Store
+    _vault: Vault
     calendar: BusinessCalendar
     categories: CategoryRegistry
     _sla: SlaTracker
@@ -94,7 +97,7 @@ class Reports:
             since=since, until=until, now=now, batch=batch,
         )  # fmt: skip
 
-    # -- analysis and the triage queue (issue 15) -------------------------------------
+    # -- analysis and the triage queue ------------------------------------------------
 
     def find(self, **filters: Any) -> list[Complaint]:
         """The store's :meth:`~complaintflow.stores.Store.find`, as is: e.g.
@@ -110,4 +113,30 @@ class Reports:
         complaints with their trend, repeat complainants, spikes (a week
         above mean + 3 sd of the previous 8 and at least ``spike_min``) and
         the most frequent terms per category. See docs/analysis.md."""
-        return analyse(self.store, since, until, top=top, spike_min=spike_min)
+        texts = self._vault.screening(self.store)  # terms count the descriptions too
+        return analyse(texts, since, until, top=top, spike_min=spike_min)
+
+    # -- the SLA report ---------------------------------------------------------------
+
+    def sla_report(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        period: str = "month",
+        now: datetime | None = None,
+        certificates: bool = True,
+        batch: int = 500,
+    ) -> DeadlineReport:
+        """Deadlines kept and missed for the complaints received in ``[since,
+        until)`` (guide §3.1 timeliness): per ``period`` of receipt (``week``,
+        ``month``, ``quarter``), category and target the met, breached and
+        running counts as of ``now``, the rates, the median and 90th
+        percentile hours to each step; open complaints by age; every breach
+        with its certificate (unless ``certificates`` is false). Read from the
+        store ``batch`` at a time; writes nothing. See docs/reports.md."""
+        now = aware(now, "now") if now is not None else self.now()
+        return sla_report(
+            self.store, self._sla, since, until,
+            period=period, now=now, certificates=certificates, batch=batch,
+        )  # fmt: skip

@@ -1,32 +1,30 @@
 """What-if: stored complaints replayed under a draft policy and/or calendar.
 
 Nothing is written. Complaints are read from the store a page at a time
-(``Store.find``), so memory stays bounded whatever the store holds. A
-target whose draft counts the same events (same start, stop and pauses)
-is recomputed from its kept facts (start, pauses, stop, extensions); a
-complaint whose draft targets differ in what they count from is replayed
-from its audit trail with the draft in place of the policy it recorded."""
+as their SLA facts alone (:mod:`complaintflow._sla_scan`), so memory stays
+bounded whatever the store holds. A target whose draft counts the same
+events (same start, stop and pauses) is recomputed from its kept facts
+(start, pauses, stop, extensions); a complaint whose draft targets differ
+in what they count from is replayed from its audit trail with the draft in
+place of the policy it recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Final
 
 from pydantic import Field
 
-from complaintflow._base import Model, utc
+from complaintflow._base import Model
 from complaintflow._reducer import apply_event
-from complaintflow._sla_state import TargetRecord, TargetStateName
+from complaintflow._sla_scan import BATCH, sla_facts
+from complaintflow._sla_state import SlaState, TargetRecord
 from complaintflow.errors import InvalidInput
 from complaintflow.models import Complaint, Event
 from complaintflow.sla import BusinessCalendar, SlaPolicy
 from complaintflow.sla._tracker import SlaTracker
 
-__all__ = ["OutcomeChange", "Simulation", "TargetCounts", "iter_complaints", "simulate"]
-
-BATCH: Final = 500
-"""Complaints read from the store at a time."""
+__all__ = ["OutcomeChange", "Simulation", "TargetCounts", "simulate"]
 
 
 class TargetCounts(Model):
@@ -96,22 +94,6 @@ class Simulation(Model):
         return "\n".join(rows) + "\n"
 
 
-def iter_complaints(
-    store: Any, since: datetime | None, until: datetime | None, batch: int = BATCH
-) -> Iterator[Complaint]:
-    """Every stored complaint received in ``[since, until)``, a page at a time."""
-    offset = 0
-    while True:
-        page: list[Complaint] = store.find(limit=batch, offset=offset)
-        for c in page:
-            t = utc(c.received_at)
-            if (since is None or t >= utc(since)) and (until is None or t < utc(until)):
-                yield c
-        if len(page) < batch:
-            return
-        offset += batch
-
-
 def _shape(t: dict[str, Any]) -> tuple[Any, ...]:
     return (t["start"], t["stop"], tuple(t.get("pause_in", ())))
 
@@ -122,10 +104,16 @@ def _same_shape(recorded: dict[str, Any], draft: dict[str, Any]) -> bool:
     return old == new
 
 
-def _redrafted(r: TargetRecord, recorded: dict[str, Any], draft: dict[str, Any]) -> TargetRecord:
+def _pair(
+    name: str, recorded: dict[str, Any], draft: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Target ``name``'s data in the recorded policy and in the draft."""
+    old = next(t for t in recorded["targets"] if t["name"] == name)
+    return old, next(t for t in draft["targets"] if t["name"] == name)
+
+
+def _redrafted(r: TargetRecord, old: dict[str, Any], new: dict[str, Any]) -> TargetRecord:
     """``r`` with the draft's duration (keeping extensions in the same unit)."""
-    old = next(t for t in recorded["targets"] if t["name"] == r.name)
-    new = next(t for t in draft["targets"] if t["name"] == r.name)
     od, nd = old["duration"], new["duration"]
     ext = r.amount - od["amount"] if od["kind"] == r.kind else 0.0
     return r._replace(
@@ -154,37 +142,58 @@ class _Run:
         self.before: dict[str, list[int]] = {}
         self.after: dict[str, list[int]] = {}
         self.changes: list[OutcomeChange] = []
+        # per recorded policy (kept once by sla_facts): whether the draft
+        # counts the same events, and each target's (recorded, draft) data
+        self._shapes: dict[int, tuple[dict[str, Any], bool]] = {}
+        self._pairs: dict[tuple[int, str], tuple[Any, dict[str, Any], dict[str, Any]]] = {}
 
-    def after_records(self, c: Complaint) -> list[TargetRecord]:
-        state = c.sla
-        assert state is not None
+    def same_shape(self, recorded: dict[str, Any]) -> bool:
+        assert self.draft is not None
+        hit = self._shapes.get(id(recorded))
+        if hit is None or hit[0] is not recorded:
+            hit = (recorded, _same_shape(recorded, self.draft))
+            if len(self._shapes) < 256:
+                self._shapes[id(recorded)] = hit
+        return hit[1]
+
+    def redrafted(self, r: TargetRecord, recorded: dict[str, Any]) -> TargetRecord:
+        assert self.draft is not None
+        key = (id(recorded), r.name)
+        hit = self._pairs.get(key)
+        if hit is None or hit[0] is not recorded:
+            hit = (recorded, *_pair(r.name, recorded, self.draft))
+            if len(self._pairs) < 1024:
+                self._pairs[key] = hit
+        return _redrafted(r, hit[1], hit[2])
+
+    def after_records(self, cid: str, state: SlaState) -> list[TargetRecord]:
         draft = self.draft
         if draft is None:
             return [self.new._recompute(r) for r in state.targets]
-        if not _same_shape(state.policy, draft):
-            replay = _replayed(self.store.events(c.id), self.new, draft)
+        if not self.same_shape(state.policy):
+            replay = _replayed(self.store.events(cid), self.new, draft)
             return [] if replay is None or replay.sla is None else list(replay.sla.targets)
-        return [self.new._recompute(_redrafted(r, state.policy, draft)) for r in state.targets]
+        return [self.new._recompute(self.redrafted(r, state.policy)) for r in state.targets]
 
-    def one(self, c: Complaint) -> None:
-        state = c.sla
+    def one(self, cid: str, state: SlaState | None) -> None:
         if state is None:
             return
         self.complaints += 1
-        if self.draft is not None and not _same_shape(state.policy, self.draft):
+        if self.draft is not None and not self.same_shape(state.policy):
             self.replayed += 1
         before = {(r.name, r.cycle): r for r in state.targets}
-        after = {(r.name, r.cycle): r for r in self.after_records(c)}
-        for key in sorted(set(before) | set(after)):
+        after = {(r.name, r.cycle): r for r in self.after_records(cid, state)}
+        now = self.now
+        for key in sorted(before.keys() | after.keys()):
             b, a = before.get(key), after.get(key)
-            bs = self._state(self.old, b)
-            as_ = self._state(self.new, a)
+            bs = "absent" if b is None else b.state_at(now)
+            as_ = "absent" if a is None else a.state_at(now)
             _count(self.before, key[0], bs)
             _count(self.after, key[0], as_)
             if bs != as_:
                 self.changes.append(
                     OutcomeChange(
-                        complaint_id=c.id,
+                        complaint_id=cid,
                         target=key[0],
                         cycle=key[1],
                         before=bs,
@@ -193,9 +202,6 @@ class _Run:
                         deadline_after=None if a is None else a.deadline,
                     )
                 )
-
-    def _state(self, tracker: SlaTracker, r: TargetRecord | None) -> TargetStateName | str:
-        return "absent" if r is None else tracker.report(r, self.now).state
 
 
 def simulate(
@@ -220,8 +226,8 @@ def simulate(
         raise InvalidInput.field("batch", "must be a positive integer")
     new = SlaTracker(calendar or tracker.calendar, binding=tracker.binding)
     run = _Run(store, tracker, new, policy, now)
-    for c in iter_complaints(store, since, until, batch):
-        run.one(c)
+    for facts in sla_facts(store, since, until, batch):
+        run.one(facts.id, facts.sla)
     return Simulation(
         since=since,
         until=until,

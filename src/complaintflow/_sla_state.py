@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from pydantic import Field
 
-from complaintflow._base import Model
+from complaintflow._base import Model, utc
 
 TargetStateName = Literal[
     "pending", "running", "paused", "met", "breached", "cancelled", "undetermined"
@@ -69,6 +69,22 @@ class TargetRecord(NamedTuple):
         """Paused right now (the last pause has no end)."""
         return bool(self.pauses) and self.pauses[-1][1] is None
 
+    def state_at(self, now: datetime) -> TargetStateName:
+        """The state this target is reported in as of ``now``
+        (``TargetReport.state``; never ``pending`` for a started one unless it
+        starts after ``now``)."""
+        if self.cancelled_at is not None:
+            return "cancelled"
+        if utc(self.started_at) > utc(now):
+            return "pending"
+        if self.stopped_at is not None:
+            return "undetermined" if self.met is None else "met" if self.met else "breached"
+        if self.open_pause and utc(self.pauses[-1][0]) <= utc(now):
+            return "paused"
+        if self.deadline is not None and utc(now) > utc(self.deadline):
+            return "breached"
+        return "running"
+
     def next_alert(self) -> str | None:
         """The key of the next alert not yet emitted: a warning threshold in
         order, then ``breach``; ``None`` when all were emitted."""
@@ -90,6 +106,52 @@ class SlaState(NamedTuple):
     calendar: str | None = None
     """The name of the calendar chosen for this complaint (the engine's
     default when ``None``): see ``Engine(calendars=...)``."""
+
+
+def _time(v: str | None) -> datetime | None:
+    return None if v is None else datetime.fromisoformat(v)
+
+
+def _pauses(v: list[list[str | None]]) -> tuple[tuple[datetime, datetime | None], ...]:
+    return tuple((datetime.fromisoformat(p0), _time(p1)) for p0, p1 in v)  # type: ignore[arg-type]
+
+
+_FIELDS: Final = TargetRecord._fields
+_TIMES: Final = tuple(
+    _FIELDS.index(f)
+    for f in ("started_at", "stopped_at", "cancelled_at", "deadline", "next_alert_at", "promised")
+)
+_TUPLES: Final = tuple(_FIELDS.index(f) for f in ("warn_at", "pause_in", "sent"))
+_AMOUNT: Final = _FIELDS.index("amount")
+_PAUSES: Final = _FIELDS.index("pauses")
+
+
+def _record(v: list[Any]) -> TargetRecord:
+    """A :class:`TargetRecord` from its JSON array (shorter when written
+    before a field was added: the rest keep their defaults)."""
+    n = len(v)
+    for i in _TIMES:
+        if i < n and v[i] is not None:
+            v[i] = datetime.fromisoformat(v[i])
+    for i in _TUPLES:
+        if i < n:
+            v[i] = tuple(v[i])
+    v[_AMOUNT] = float(v[_AMOUNT])
+    if n > _PAUSES:
+        v[_PAUSES] = _pauses(v[_PAUSES])
+    return TargetRecord(*v)
+
+
+def state_from_data(data: list[Any] | None) -> SlaState | None:
+    """An :class:`SlaState` from its JSON form (the array a stored complaint
+    holds; ``json.loads`` of it), built without validating the whole
+    complaint: what what-if and the SLA report read a page of complaints
+    with. Equal to the state of the complaint parsed in full."""
+    if data is None:
+        return None
+    policy, started, records, next_check, *rest = data
+    targets = tuple(_record(r) for r in records)
+    return SlaState(policy, datetime.fromisoformat(started), targets, _time(next_check), *rest)
 
 
 class TargetReport(Model):

@@ -160,6 +160,10 @@ class Worker:
         self._lock = threading.Lock()
         self._health = WorkerHealth(state="starting", started_at=datetime.now(UTC))
         self._stop = threading.Event()
+        self.retention_every = 3600.0
+        """Seconds between two runs of ``Engine.apply_retention`` (the first
+        round runs it)."""
+        self._retained_at = -float("inf")
 
     # -- health -------------------------------------------------------------
 
@@ -176,12 +180,24 @@ class Worker:
     # -- one round ------------------------------------------------------------
 
     def run_round(self) -> RoundResult:
-        """Sweep, deliver, dead-letter once; exceptions propagate."""
+        """Sweep, deliver, dead-letter once (and apply the retention policy
+        when ``retention_every`` seconds have passed); exceptions propagate."""
         alerts = len(self.engine.sweep())
+        self._retention()
         dead = self._dead_letter()
         delivered = self.engine.deliver_pending(limit=self.batch)
         dead += self._dead_letter()
         return RoundResult(alerts=alerts, delivered=delivered, dead=dead)
+
+    def _retention(self) -> None:
+        apply = getattr(self.engine, "apply_retention", None)
+        now = time.monotonic()
+        if apply is None or now - self._retained_at < self.retention_every:
+            return
+        erased = apply()
+        self._retained_at = now
+        if erased:
+            log.info("worker: retention erased the personal data of %d complaints", len(erased))
 
     def _dead_letter(self) -> int:
         store = self.engine.store

@@ -524,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser, sla = _parser()
     args = parser.parse_args(argv)
     try:
-        if args.command in ("rules", "report") and hasattr(args, "run"):
+        if args.command in ("rules", "report", "sla-report") and hasattr(args, "run"):
             return int(args.run(args))
         if args.command == "rules":
             return _rules_check(args.file, args.category, pack=args.pack)

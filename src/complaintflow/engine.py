@@ -18,16 +18,19 @@ from typing import Any
 
 from complaintflow import _args
 from complaintflow._base import as_model, aware, utc
+from complaintflow._crypto import Encryption
 from complaintflow._decide import Decider, notifications
 from complaintflow._intake import Intake, Policies
 from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
+from complaintflow._privacy import PersonalData
 from complaintflow._recalc import calendars_by_name, recalculate_store, replay
 from complaintflow._reducer import apply_tracked, check_events
 from complaintflow._reports import Reports
 from complaintflow._sweep import Sweeper
 from complaintflow._time_rules import TimeRules
 from complaintflow._timefmt import in_zone
+from complaintflow._vault import Vault
 from complaintflow._worker import Running
 from complaintflow.commands import Command, parse_command
 from complaintflow.errors import InvalidInput, NotFound
@@ -52,7 +55,7 @@ log = logging.getLogger("complaintflow")
 _utcnow: Callable[[], datetime] = partial(datetime.now, UTC)
 
 
-class Engine(Reports, Running):
+class Engine(Reports, Running, PersonalData):
     """Runs the guide's complaint process.
 
     >>> import complaintflow as cf
@@ -82,6 +85,7 @@ class Engine(Reports, Running):
         the calendar's data ends within this time of a sweep.
     :param calendars: other calendars, by their names, that the
         ``complaintflow_calendar`` hook may choose for a complaint.
+    :param encryption: encrypt the personal-data vault (``docs/privacy.md``).
     """
 
     def __init__(
@@ -99,6 +103,7 @@ class Engine(Reports, Running):
         intake_window: timedelta = timedelta(days=7),
         calendar_horizon: timedelta = DEFAULT_HORIZON,
         calendars: Iterable[BusinessCalendar] = (),
+        encryption: Encryption | None = None,
     ) -> None:
         calendar = BusinessCalendar.preset("CN") if calendar is None else calendar
         if not isinstance(calendar, BusinessCalendar):
@@ -111,6 +116,7 @@ class Engine(Reports, Running):
             store = self._pm.hook.complaintflow_store()
         self.store: Store = store if store is not None else MemoryStore()
         self._clock = clock or _utcnow
+        self._vault = Vault(self.store, encryption)
         self.calendar = calendar
         self.policy = policy
         """The SLA policy of complaints no hook or category override changes."""
@@ -184,7 +190,8 @@ class Engine(Reports, Running):
     def view(self, complaint_id: str, *, actor: Actor) -> Complaint:
         """The complaint as ``actor`` may see it: personal data of the other
         party redacted (guide §3.1 confidentiality)."""
-        c = self._decider.view(self._decider.actor(actor), self.get(complaint_id))
+        actor = self._decider.actor(actor)
+        c = self._vault.view(self._decider.view, actor, self.get(complaint_id))
         return in_zone(c, self._zone(c))
 
     def allowed(self, complaint_id: str, *, actor: Actor) -> list[str]:
@@ -207,11 +214,13 @@ class Engine(Reports, Running):
         received, basis = self._times.receipt_time(actor, new.received_at, now)
         draft = self._intake.draft(new, received)
         self._decider.may_submit(actor, draft)
-        draft = self._intake.screen(self._intake.classify(draft), self.store)
-        event = self._intake.event(draft, actor.id, basis, now)
+        draft = self._intake.screen(self._intake.classify(draft), self._vault.screening(self.store))
+        facts, personal = self._vault.prepare(draft)
+        event = self._intake.event(draft, actor.id, basis, now, facts)
         created = self._apply(None, event)
         notes = self._outbox.leased(self._intake.warnings(created, event), event.at)
-        self.store.save(created, expected_version=0, events=[event], notifications=notes)
+        with self._vault.kept(personal, created.id):
+            self.store.save(created, expected_version=0, events=[event], notifications=notes)
         self._after([event], created, notes)
         return created
 

@@ -10,9 +10,11 @@ __all__ = [
     "CalendarRangeError",
     "ComplaintFlowError",
     "ConcurrencyError",
+    "ErasureRefused",
     "GuardFailed",
     "InvalidInput",
     "InvalidTransition",
+    "MissingDependency",
     "NotFound",
     "PermissionDenied",
     "PluginError",
@@ -110,3 +112,18 @@ class StoreError(ComplaintFlowError):
 
 class PluginError(ComplaintFlowError):
     """A plugin is malformed (unknown hook, bad registration, ...)."""
+
+
+class ErasureRefused(ComplaintFlowError):
+    """A person's personal data cannot be erased now: a complaint of theirs
+    is still open (erase after it closes, or force it as a supervisor with
+    a reason). ``open_complaints`` counts them."""
+
+    def __init__(self, message: str, open_complaints: int) -> None:
+        super().__init__(message)
+        self.open_complaints = open_complaints
+
+
+class MissingDependency(ComplaintFlowError, ImportError):
+    """A feature was configured whose optional package is not installed
+    (the message names the extra to install)."""

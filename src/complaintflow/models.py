@@ -168,6 +168,13 @@ class Complaint(Model):
     classification: Classification | None = None
     sla: SlaState | None = None
     """The SLA targets' state: facts per target and cycle (see ``Engine.sla``)."""
+    personal: tuple[str, ...] = ()
+    """The personal fields kept in the personal-data vault, not in this
+    record (``complainant.name``, ``description``, ...): read them with
+    ``Engine.view``; ``[erased]`` once erased (see ``docs/privacy.md``)."""
+    fingerprint: tuple[str, ...] = ()
+    """The text fingerprint (MinHash keys, see ``match_keys``) of subject and
+    description, kept for the duplicate screen when the text is in the vault."""
 
     @property
     def is_open(self) -> bool:

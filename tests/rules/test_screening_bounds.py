@@ -19,6 +19,7 @@ from complaintflow._fingerprint import BANDS, PREFIX, comparable, fingerprint
 from complaintflow.rules import similarity
 from complaintflow.rules._screening import RECENT
 from complaintflow.stores import MemoryStore, SQLiteStore
+from complaintflow.stores._sql import SCHEMA_VERSION
 from complaintflow.testing import FakeClock
 
 T0 = datetime(2026, 3, 9, 9, tzinfo=UTC)
@@ -185,7 +186,7 @@ def test_an_older_sqlite_database_gets_its_keys_filed(tmp_path: Path) -> None:
         clock.advance(hours=1)
         again = engine.submit(_new(order_id="o-9"), actor=ME)
         assert [(f.kind, f.related) for f in again.flags] == [("duplicate", (first.id,))]
-        assert store.schema_version == 4
+        assert store.schema_version == SCHEMA_VERSION
 
 
 def test_screening_never_reads_the_whole_history() -> None:

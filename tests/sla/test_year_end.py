@@ -22,7 +22,6 @@ import pytest
 
 import complaintflow as cf
 from complaintflow.models import Complaint, Event
-from complaintflow.sla._tracker import SlaTracker, calendar_changed_data, recalculate
 from complaintflow.testing import FakeClock
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -76,24 +75,15 @@ def engine(clock: FakeClock) -> cf.Engine:
 
 
 def change_calendar(
-    c: Complaint, new: cf.BusinessCalendar, at: datetime
-) -> tuple[Complaint, Event, list[object]]:
-    """What the engine's ``calendar_changed`` does, through the tracker API."""
-    assert c.sla is not None
-    changes = recalculate(c.sla, new)
-    event = Event(
-        complaint_id=c.id,
-        seq=c.version + 1,
-        type="calendar_changed",
-        at=at,
-        actor="system",
-        from_status=c.status,
-        to_status=c.status,
-        cycle=c.cycle,
-        data=calendar_changed_data(new, changes, previous=None),
-    )
-    after = SlaTracker(new).on_event(c, c, event)
-    return after, event, list(changes)
+    engine: cf.Engine, clock: FakeClock, cid: str, new: cf.BusinessCalendar, at: datetime
+) -> tuple[Complaint, Event, list[dict[str, object]]]:
+    """``engine.calendar_changed`` at ``at``: the complaint after it, its
+    ``calendar_changed`` event and the changes the event records."""
+    clock.set(at)
+    assert engine.calendar_changed(new) == [cid]
+    event = engine.store.events(cid)[-1]
+    assert (event.type, event.at) == ("calendar_changed", at)
+    return engine.get(cid), event, list(event.data["changes"])
 
 
 def test_provisional_follow_up_is_alerted_then_recomputed(
@@ -133,9 +123,9 @@ def test_provisional_follow_up_is_alerted_then_recomputed(
 
     # the 2027 schedule arrives: recomputed, the promise kept, breach re-armed
     new = cf.BusinessCalendar.preset("CN").extended(DATA / "cn-2027.toml")
-    after, event, changes = change_calendar(c, new, sh(1, 5, 9, year=2027))
-    assert [(ch.target, ch.old, ch.new) for ch in changes] == [  # type: ignore[attr-defined]
-        ("follow_up", PROVISIONAL, FINAL)
+    after, event, changes = change_calendar(engine, clock, cid, new, sh(1, 5, 9, year=2027))
+    assert [(ch["target"], ch["old"], ch["new"]) for ch in changes] == [
+        ("follow_up", PROVISIONAL.isoformat(), FINAL.isoformat())
     ]
     assert event.data["changes"][0]["new"] == FINAL.isoformat()
     assert after.sla is not None
@@ -166,13 +156,10 @@ def test_a_stop_on_a_provisional_deadline_is_judged_on_the_recomputed_one(
     engine.handle(cid, cf.FollowUp(actor=H, satisfied=True))
     r = engine.sla(cid, now=stop + timedelta(hours=1))["follow_up"]
     assert r.state == before
-    c = engine.get(cid)
     new = cf.BusinessCalendar.preset("CN").extended(DATA / "cn-2027.toml")
-    changed, _, changes = change_calendar(c, new, stop + timedelta(days=2))
+    _, _, changes = change_calendar(engine, clock, cid, new, stop + timedelta(days=2))
     assert len(changes) == 1
-    report = {x.name: x for x in SlaTracker(new).reports(changed, now=stop + timedelta(days=2))}[
-        "follow_up"
-    ]
+    report = engine.sla(cid, now=stop + timedelta(days=2))["follow_up"]
     assert report.state == after
     assert report.deadline == FINAL
     assert report.promised == PROVISIONAL

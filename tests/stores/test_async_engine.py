@@ -7,6 +7,7 @@ reports, and the same errors."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -235,3 +236,49 @@ def test_sla_reports_match_the_blocking_engine_at_any_time(hours: list[int]) -> 
             ]
 
     asyncio.run(main())
+
+
+def test_erasure_export_and_retention_through_the_async_engine(make_store: AsyncFactory) -> None:
+    clock = FakeClock(T0)
+
+    async def main() -> None:
+        store = await make_store()
+        async with _engine(store, clock) as engine:
+            a = await engine.submit(new(), actor=complainant())
+            for kind, payload in LIFECYCLE:
+                clock.advance(hours=1)
+                a = await engine.handle(a.id, command(kind, payload))
+            before = (await engine.sla(a.id)).history
+            exported = json.loads(await engine.export_person("u-1"))
+            assert exported["complaints"][0]["complaint"]["complainant"]["name"] == "Wang Xiaohong"
+            assert await engine.apply_retention(T0 + timedelta(days=30), dry_run=True) == []
+            if isinstance(store, AsyncPostgresStore):  # the vault's row, and no other
+                assert await _pg_rows_holding(store, "Wang Xiaohong") == 1
+            assert await engine.erase("u-1", "PIPL art. 47 request") == [a.id]
+            seen = await engine.view(a.id, actor=HANDLER)
+            assert (seen.complainant.name, seen.description) == ("[erased]", "[erased]")
+            assert await engine.replay(await engine.history(a.id)) == await engine.get(a.id)
+            assert (await engine.sla(a.id)).history == before
+            if isinstance(store, AsyncPostgresStore):
+                assert await _pg_rows_holding(store, "Wang Xiaohong") == 0
+
+    asyncio.run(main())
+
+
+async def _pg_rows_holding(store: AsyncPostgresStore, text: str) -> int:
+    """Rows of any table of the store's schema whose text holds ``text``."""
+    from psycopg import sql
+
+    n = 0
+    async with store.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (store.schema,),
+        )
+        for (table,) in await cur.fetchall():
+            query = sql.SQL("SELECT count(*) FROM {}.{} t WHERE t::text LIKE %s").format(
+                sql.Identifier(store.schema), sql.Identifier(table)
+            )
+            row = await (await conn.execute(query, (f"%{text}%",))).fetchone()
+            n += row[0]
+    return n

@@ -100,12 +100,19 @@ def test_a_mapping_two_events_share_is_packed_once() -> None:
         max_size=12,
     )
 )
-def test_the_key_index_finds_what_was_filed_in_order(filings: list[tuple[str, list[str]]]) -> None:
+def test_the_key_index_finds_what_was_filed_and_not_erased(filings: list[tuple[str, list[str]]]) -> None:
     index = KeyIndex()
     filed: list[tuple[str, str, str]] = []
     for n, (who, keys) in enumerate(filings):
         index.add(who, f"c-{n}", tuple(keys))
         filed += [(who, k, f"c-{n}") for k in keys]
+    for who in ("u-1", "u-2", "u-3", "u-4"):
+        for key in ("k1", "k2", "k3", "o:9", "k4"):
+            expected = [cid for w, k, cid in filed if (w, k) == (who, key)]
+            assert list(index.ids(who, key)) == expected
+    for n, (who, keys) in list(enumerate(filings))[::3]:  # erase every third one
+        index.remove(who, f"c-{n}", tuple(keys))
+        filed = [f for f in filed if f[2] != f"c-{n}"]
     for who in ("u-1", "u-2", "u-3", "u-4"):
         for key in ("k1", "k2", "k3", "o:9", "k4"):
             expected = [cid for w, k, cid in filed if (w, k) == (who, key)]

@@ -27,7 +27,7 @@ from store_helpers import (
 
 import complaintflow as cf
 from complaintflow.errors import InvalidInput, StoreError
-from complaintflow.stores import PostgresStore
+from complaintflow.stores import PostgresStore, Save
 from complaintflow.testing import FakeClock
 
 pytestmark = pytest.mark.skipif(not PG_DSN, reason=PG_SKIP)
@@ -47,23 +47,21 @@ def _admin() -> Any:
     return psycopg.connect(PG_DSN, autocommit=True)
 
 
-def _terminate_all_but(admin: Any, keep: set[int]) -> int:
-    """End every other backend of this database; how many were ended."""
+def _named_dsn(name: str) -> str:
+    """The test DSN with an ``application_name``, so this test ends only its
+    own store's connections (other tests may share the server)."""
+    assert PG_DSN is not None
+    return f"{PG_DSN}{'&' if '?' in PG_DSN else '?'}application_name={name}"
+
+
+def _terminate_named(admin: Any, name: str) -> int:
+    """End every backend of this database opened under ``name``; how many."""
     rows = admin.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        "AND backend_type = 'client backend' AND NOT (pid = ANY(%s))",
-        (list(keep),),
+        "WHERE datname = current_database() AND application_name = %s",
+        (name,),
     ).fetchall()
     return len(rows)
-
-
-def _others(admin: Any) -> set[int]:
-    rows = admin.execute(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-    ).fetchall()
-    return {pid for (pid,) in rows}
 
 
 def test_one_of_dsn_pool_and_connect_is_given() -> None:
@@ -73,6 +71,10 @@ def test_one_of_dsn_pool_and_connect_is_given() -> None:
         PostgresStore("postgresql://x", connect=lambda: None)
     with pytest.raises(InvalidInput, match="max_size"):
         PostgresStore("postgresql://x", max_size=0)
+    with pytest.raises(InvalidInput, match="min_size"):
+        PostgresStore("postgresql://x", min_size=0)
+    with pytest.raises(InvalidInput, match="min_size: at most max_size"):
+        PostgresStore("postgresql://x", min_size=3, max_size=2)
     with pytest.raises(InvalidInput, match="retries"):
         PostgresStore("postgresql://x", retries=-1)
 
@@ -80,20 +82,19 @@ def test_one_of_dsn_pool_and_connect_is_given() -> None:
 def test_a_connection_ended_between_commands_is_replaced(schema: str) -> None:
     assert PG_DSN is not None
     clock = FakeClock(T0)
-    with _admin() as admin:
-        before = _others(admin)
-        with PostgresStore(PG_DSN, schema=schema, max_size=2) as store:
-            engine = engine_on(store, clock)
-            c = engine.submit(new(), actor=complainant())
-            ended = 0
-            for kind, payload in LIFECYCLE:
-                ended += _terminate_all_but(admin, before)
-                clock.advance(hours=1)
-                c = engine.handle(c.id, command(kind, payload))
-            assert ended >= len(LIFECYCLE)  # the store's connection each time
-            assert c.status == cf.Status.closed
-            assert len(engine.history(c.id)) == 1 + len(LIFECYCLE)
-            check_consistent(engine, c.id)
+    name = f"cf_survive_{schema}"
+    with _admin() as admin, PostgresStore(_named_dsn(name), schema=schema, max_size=2) as store:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        ended = 0
+        for kind, payload in LIFECYCLE:
+            ended += _terminate_named(admin, name)
+            clock.advance(hours=1)
+            c = engine.handle(c.id, command(kind, payload))
+        assert ended >= len(LIFECYCLE)  # the store's connection each time
+        assert c.status == cf.Status.closed
+        assert len(engine.history(c.id)) == 1 + len(LIFECYCLE)
+        check_consistent(engine, c.id)
 
 
 _SUICIDE = """
@@ -126,7 +127,105 @@ def _arm(admin: Any, schema: str, when: str) -> None:
         )
 
 
+@pytest.mark.parametrize("when", ["row", "commit"])
 def test_a_connection_ended_mid_command_is_replaced_and_the_command_run_once(
+    schema: str, when: str
+) -> None:
+    """Ended at the event's insert (``row``) or at the save's commit: a
+    save is one statement, committed on its own, so either way the store
+    reads the row back on a new connection, finds it unsaved and runs the
+    statement again."""
+    assert PG_DSN is not None
+    clock = FakeClock(T0)
+    with PostgresStore(PG_DSN, schema=schema) as store, _admin() as admin:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        _arm(admin, schema, when)
+        clock.advance(hours=1)
+        c = engine.handle(c.id, command("acknowledge", {}))  # ended, run again
+        # the fuse burnt at the first try, and the trigger ran a second time
+        assert admin.execute("SELECT last_value FROM fuse").fetchone() == (2,)
+        assert c.version == 2
+        assert [e.type for e in engine.history(c.id)] == ["submit", "acknowledge"]
+        check_consistent(engine, c.id)
+
+
+def _dying_after_save(lose: list[bool]) -> Any:
+    """A psycopg cursor class that, while ``lose`` holds ``True``, runs a
+    save's statement (committed: the connection autocommits) and then loses
+    the connection before the result reaches the store, once."""
+    import psycopg
+
+    class Dying(psycopg.Cursor[Any]):
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            out = super().execute(query, *args, **kwargs)
+            text = query if isinstance(query, bytes) else str(query).encode()
+            if lose and lose[0] and text.startswith(b"WITH c AS"):
+                lose[0] = False
+                self.connection.close()
+                raise psycopg.OperationalError("the server closed the connection")
+            return out
+
+    return Dying
+
+
+def test_a_save_committed_before_its_connection_was_lost_is_not_applied_twice(
+    schema: str,
+) -> None:
+    assert PG_DSN is not None
+    lose = [False]
+    dying = _dying_after_save(lose)
+    clock = FakeClock(T0)
+
+    def connect() -> Any:
+        import psycopg
+
+        assert PG_DSN is not None
+        return psycopg.connect(PG_DSN, autocommit=True, cursor_factory=dying)
+
+    with PostgresStore(connect=connect, schema=schema) as store:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        lose[0] = True
+        clock.advance(hours=1)
+        c = engine.handle(c.id, command("acknowledge", {}))
+        assert lose == [False]  # the connection was lost after the commit
+        assert c.version == 2
+        assert [e.type for e in engine.history(c.id)] == ["submit", "acknowledge"]
+        check_consistent(engine, c.id)
+        # a new complaint too: its row is found saved, not refused as a duplicate
+        lose[0] = True
+        d = engine.submit(new(), actor=complainant())
+        assert lose == [False]
+        assert [e.type for e in engine.history(d.id)] == ["submit"]
+
+
+def test_without_retries_a_save_of_unknown_outcome_says_so(schema: str) -> None:
+    import psycopg
+
+    assert PG_DSN is not None
+    lose = [False]
+    dying = _dying_after_save(lose)
+    clock = FakeClock(T0)
+
+    def connect() -> Any:
+        assert PG_DSN is not None
+        return psycopg.connect(PG_DSN, autocommit=True, cursor_factory=dying)
+
+    with PostgresStore(connect=connect, schema=schema, retries=0) as store:
+        engine = engine_on(store, clock)
+        c = engine.submit(new(), actor=complainant())
+        lose[0] = True
+        clock.advance(hours=1)
+        with pytest.raises(StoreError, match="may or may not be saved"):
+            engine.handle(c.id, command("acknowledge", {}))
+        # it was saved: the retry the message asks for is refused as stale
+        assert engine.get(c.id).version == 2
+        with pytest.raises(cf.ConcurrencyError):
+            store.save(c, expected_version=1, events=engine.history(c.id)[1:])
+
+
+def test_a_batch_whose_connection_ended_while_committing_is_a_retryable_store_error(
     schema: str,
 ) -> None:
     assert PG_DSN is not None
@@ -134,32 +233,22 @@ def test_a_connection_ended_mid_command_is_replaced_and_the_command_run_once(
     with PostgresStore(PG_DSN, schema=schema) as store, _admin() as admin:
         engine = engine_on(store, clock)
         c = engine.submit(new(), actor=complainant())
-        _arm(admin, schema, "row")
         clock.advance(hours=1)
-        c = engine.handle(c.id, command("acknowledge", {}))  # ended mid-insert, run again
-        # the fuse burnt at the first try, and the insert ran a second time
-        assert admin.execute("SELECT last_value FROM fuse").fetchone() == (2,)
-        assert c.version == 2
-        assert [e.type for e in engine.history(c.id)] == ["submit", "acknowledge"]
-        check_consistent(engine, c.id)
-
-
-def test_a_connection_ended_while_committing_is_a_retryable_store_error(schema: str) -> None:
-    assert PG_DSN is not None
-    clock = FakeClock(T0)
-    with PostgresStore(PG_DSN, schema=schema) as store, _admin() as admin:
-        engine = engine_on(store, clock)
-        c = engine.submit(new(), actor=complainant())
+        acked = engine.handle(c.id, command("acknowledge", {}))
+        trail = engine.history(c.id)
+        # the same change again, as a batch (save_many), on a fresh store row
+        d = engine.submit(new(), actor=complainant())
+        twin = acked.model_copy(update={"id": d.id})
+        event = trail[-1].model_copy(update={"complaint_id": d.id})
         _arm(admin, schema, "commit")
-        clock.advance(hours=1)
+        batch = [Save(twin, expected_version=1, events=[event])]
         with pytest.raises(StoreError, match="may or may not be saved"):
-            engine.handle(c.id, command("acknowledge", {}))
+            store.save_many(batch)
         # the backend ended before its commit: nothing was saved, and the
-        # retry the message asks for applies the command once
-        assert engine.get(c.id).version == 1
-        c = engine.handle(c.id, command("acknowledge", {}))
-        assert [e.type for e in engine.history(c.id)] == ["submit", "acknowledge"]
-        check_consistent(engine, c.id)
+        # retry the message asks for saves it once
+        assert store.load(d.id) == d
+        assert store.save_many(batch) == [True]
+        assert [e.type for e in store.events(d.id)] == ["submit", "acknowledge"]
 
 
 def test_the_hosts_pool_is_borrowed_and_left_open(schema: str) -> None:

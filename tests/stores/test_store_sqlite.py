@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
-from store_helpers import T0, check_consistent, engine_on, run_lifecycle
+from store_helpers import T0, check_consistent, complainant, engine_on, new, run_lifecycle
 
 import complaintflow as cf
 from complaintflow.errors import StoreError
@@ -115,3 +117,62 @@ def test_a_closed_store_raises_store_errors(tmp_path: Path) -> None:
 
 def _minimal() -> dict[str, object]:
     return {"channel": "web", "complainant": cf.Party(id="u-1"), "subject": "s"}
+
+
+def _read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``folder`` and its files read-only.
+
+    Run as root, ``chmod`` does not stop writes: there the store's
+    connections are opened through SQLite's read-only URI
+    (``file:...?mode=ro``) instead, which refuses writes the same way, with
+    the same errors from SQLite."""
+    for f in folder.iterdir():
+        f.chmod(0o444)
+    folder.chmod(0o555)
+    if os.geteuid() == 0:
+        connect = sqlite3.connect
+
+        def read_only_connect(path: str, **kw: Any) -> sqlite3.Connection:
+            return connect(f"file:{path}?mode=ro", **{**kw, "uri": True})
+
+        monkeypatch.setattr(sqlite3, "connect", read_only_connect)
+
+
+def test_a_read_only_database_in_a_read_only_folder_is_a_store_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    # a database in rollback-journal mode, as another tool leaves it (the
+    # store cannot switch it to WAL), and one this library made, closed
+    other = sqlite3.connect(folder / "other.db")
+    other.execute("CREATE TABLE t (a)")
+    other.commit()
+    other.close()
+    clock = FakeClock(T0)
+    with SQLiteStore(folder / "ours.db") as ours:
+        made = run_lifecycle(engine_on(ours, clock), clock)
+    _read_only(folder, monkeypatch)
+    try:
+        with pytest.raises(StoreError, match=r"cannot open SQLite database .*other\.db"):
+            SQLiteStore(folder / "other.db")
+        with pytest.raises(StoreError, match="cannot open SQLite database"):
+            SQLiteStore(folder / "new.db")
+        # ours opens where SQLite can read it (its WAL index needs writing a
+        # file beside it, which a read-only folder refuses): reading works,
+        # writing is a StoreError
+        store: SQLiteStore | StoreError
+        try:
+            store = SQLiteStore(folder / "ours.db")
+        except StoreError as e:
+            store = e
+        if isinstance(store, StoreError):
+            assert "cannot open SQLite database" in str(store)
+        else:
+            with store:
+                assert store.load(made.id) == made
+                engine = engine_on(store, clock)
+                with pytest.raises(StoreError, match=r"readonly|read-only"):
+                    engine.submit(new(), actor=complainant())
+    finally:
+        folder.chmod(0o755)

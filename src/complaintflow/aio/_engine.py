@@ -159,6 +159,21 @@ class AsyncEngine:
         )
         return m
 
+    async def erase(self, party_id: str, reason: str, **options: Any) -> list[str]:
+        """As :meth:`Engine.erase <complaintflow.Engine.erase>`."""
+        ids: list[str] = await self._call(self.engine.erase, party_id, reason, **options)
+        return ids
+
+    async def apply_retention(self, now: datetime | None = None, **options: Any) -> list[str]:
+        """As :meth:`Engine.apply_retention <complaintflow.Engine.apply_retention>`."""
+        ids: list[str] = await self._call(self.engine.apply_retention, now, **options)
+        return ids
+
+    async def export_person(self, party_id: str) -> str:
+        """As :meth:`Engine.export_person <complaintflow.Engine.export_person>`."""
+        out: str = await self._call(self.engine.export_person, party_id)
+        return out
+
     async def deliver_pending(self, *, now: datetime | None = None, limit: int = 100) -> int:
         """As :meth:`Engine.deliver_pending <complaintflow.Engine.deliver_pending>`."""
         n: int = await self._call(self.engine.deliver_pending, now=now, limit=limit)

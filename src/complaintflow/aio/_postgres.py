@@ -12,15 +12,17 @@ share the work.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from complaintflow.aio._vault import AsyncSQLVault
 from complaintflow.errors import ConcurrencyError, InvalidInput, StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import DEFAULT_LEASE, Save
 from complaintflow.stores import _sql as sql
 from complaintflow.stores._base import ParsedCache, check_seqs, dead, delivered, failed
+from complaintflow.stores._pgwrite import SAVE, SAVE_NEW, save_params
 from complaintflow.stores._postgres import _LOCK_KEY, POSTGRES
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ def _modules() -> tuple[Any, Any]:
     return psycopg, psycopg_pool
 
 
-class AsyncPostgresStore:
+class AsyncPostgresStore(AsyncSQLVault):
     """Keeps complaints in a PostgreSQL database, through an
     :class:`psycopg_pool.AsyncConnectionPool`. Open it with
     :meth:`open` (it connects and migrates) and close it with
@@ -160,11 +162,14 @@ class AsyncPostgresStore:
     # -- transactions ---------------------------------------------------------------
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[Any]:
-        """One transaction on a pooled connection; the driver's errors
+    async def _tx(self, *, one_statement: bool = False) -> AsyncIterator[Any]:
+        """One transaction on a pooled connection (for ``one_statement`` on
+        an autocommit connection, the statement's own); the driver's errors
         surface as :class:`StoreError` (a unique violation as a conflict)."""
         try:
-            async with self._pool.connection() as conn, conn.transaction():
+            async with self._pool.connection() as conn, AsyncExitStack() as stack:
+                if not (one_statement and conn.autocommit):
+                    await stack.enter_async_context(conn.transaction())
                 yield conn
         except self._pg.errors.UniqueViolation as e:
             raise ConcurrencyError(f"PostgreSQL store: {e}") from None
@@ -183,20 +188,24 @@ class AsyncPostgresStore:
     # -- complaints -------------------------------------------------------------------
 
     async def load(self, complaint_id: str) -> Complaint | None:
-        rows = await self._rows(sql._LOAD, (complaint_id,))
-        if not rows:
-            return None
-        version, doc = rows[0]
-        return self._cache.parse(complaint_id, version, doc)
+        held = self._cache.held(complaint_id)
+        rows = await self._rows(sql._LOAD, sql._load_params(held, complaint_id))
+        return sql._loaded(self._cache, held, complaint_id, rows)
 
     async def save(self, complaint: Complaint, **parts: Any) -> None:
         """As :meth:`Store.save <complaintflow.stores.Store.save>`: the
         keyword arguments ``expected_version``, ``events`` and
-        ``notifications`` (none by default)."""
+        ``notifications`` (none by default). One statement, as the blocking
+        store writes a save (:mod:`~complaintflow.stores._pgwrite`)."""
         s = Save(complaint, **parts)
-        check_seqs(s.expected_version, s.events)
-        async with self._tx() as conn:
-            await self._write(conn, s)
+        expected = s.expected_version
+        check_seqs(expected, s.events)
+        params = save_params(POSTGRES, complaint, expected, s.events, s.notifications)
+        async with self._tx(one_statement=True) as conn:
+            cur = await conn.execute(_q(SAVE_NEW if expected == 0 else SAVE), params)
+            if (await cur.fetchone())[0] != 1:
+                found = await (await conn.execute(_q(sql._VERSION_OF), (complaint.id,))).fetchone()
+                raise sql._conflict(complaint.id, found, expected)
         self._cache.put(complaint)
 
     async def save_many(self, saves: Sequence[Save]) -> list[bool]:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from complaintflow._status import Status
+from complaintflow.aio._vault import AsyncVault, BlockingVault, ThreadedVault
 from complaintflow.errors import StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import DEFAULT_LEASE, Save, Store
@@ -38,7 +39,7 @@ def is_async_store(store: object) -> bool:
 
 
 @runtime_checkable
-class AsyncStore(Protocol):
+class AsyncStore(AsyncVault, Protocol):
     """:class:`~complaintflow.stores.Store` with coroutines: the same
     methods, arguments, results and guarantees, awaited."""
 
@@ -143,7 +144,7 @@ class AsyncStore(Protocol):
         ...
 
 
-class ThreadedStore:
+class ThreadedStore(ThreadedVault):
     """An :class:`AsyncStore` over a blocking store (memory, SQLite): each
     call runs in a thread (:func:`asyncio.to_thread`), so the event loop
     never waits on the store.
@@ -251,7 +252,7 @@ class ThreadedStore:
         return fn
 
 
-class BlockingStore:
+class BlockingStore(BlockingVault):
     """A blocking :class:`~complaintflow.stores.Store` over an
     :class:`AsyncStore`: each call runs the coroutine on ``loop`` and waits
     for it. Call it from any thread but the loop's own (from the loop it
@@ -261,6 +262,8 @@ class BlockingStore:
     :param loop: the event loop the store's connections belong to; set
         :attr:`loop` later when it is not running yet.
     """
+
+    store: AsyncStore
 
     def __init__(self, store: AsyncStore, loop: asyncio.AbstractEventLoop | None = None) -> None:
         if not is_async_store(store):

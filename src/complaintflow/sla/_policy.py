@@ -247,7 +247,7 @@ receipt, ending at the close of business of the last one (FCA DISP 1.5.1R).
 It becomes ``working_days(n - 1 + close/24h)``: a counted day is measured
 from midnight, so the fraction of the n-th day ends at the close."""
 _KINDS: Final = ("hours", "business_hours", "working_days", "calendar_days", CLOSE_KIND)
-_TOP: Final = {"pack", "calendar", "targets", "variants"}
+_TOP: Final = {"pack", "calendar", "targets", "variants", "retention"}
 _PACK: Final = {"name", "title", "source", "close_of_business", "notes"}
 _CAL: Final = {"preset", "holidays", "subdiv", "tz"}
 _TARGET: Final = {"name", "cites", "start", "stop", "duration", "pause_in", "warn_at", "notes"}

@@ -18,7 +18,6 @@ from complaintflow._sla_state import (
     SlaState,
     TargetRecord,
     TargetReport,
-    TargetStateName,
 )
 from complaintflow._status import TERMINAL_STATUSES
 from complaintflow.errors import ComplaintFlowError, InvalidInput
@@ -417,22 +416,10 @@ class SlaTracker:
     def report(self, r: TargetRecord, now: datetime) -> TargetReport:
         """One started target as of ``now``."""
         duration = _duration(r.kind, r.amount)
-        state: TargetStateName
+        state = r.state_at(now)
         remaining: timedelta | None = None
         consumed: timedelta | None = None
         at_risk = False
-        if r.cancelled_at is not None:
-            state = "cancelled"
-        elif utc(r.started_at) > utc(now):
-            state = "pending"
-        elif r.stopped_at is not None:
-            state = "undetermined" if r.met is None else "met" if r.met else "breached"
-        elif r.open_pause and utc(r.pauses[-1][0]) <= utc(now):
-            state = "paused"
-        elif r.deadline is not None and utc(now) > utc(r.deadline):
-            state = "breached"
-        else:
-            state = "running"
         if state in ("running", "paused", "met", "breached", "undetermined"):
             until = min(now, r.stopped_at, key=utc) if r.stopped_at is not None else now
             base = self.calendar_for(r.calendar)

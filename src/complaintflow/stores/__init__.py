@@ -12,6 +12,7 @@ from complaintflow.stores._index import IndexRow, index_row, match_keys
 from complaintflow.stores._memory import MemoryStore
 from complaintflow.stores._postgres import PostgresStore
 from complaintflow.stores._sqlite import SQLiteStore
+from complaintflow.stores._vault import VaultEntry
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -21,6 +22,7 @@ __all__ = [
     "SQLiteStore",
     "Save",
     "Store",
+    "VaultEntry",
     "index_row",
     "match_keys",
     "save_each",

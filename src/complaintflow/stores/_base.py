@@ -11,6 +11,7 @@ from typing import Final, NamedTuple, Protocol, runtime_checkable
 from complaintflow._status import Status
 from complaintflow.errors import ConcurrencyError
 from complaintflow.models import Complaint, Event, Notification
+from complaintflow.stores._vault import VaultEntry
 
 DEFAULT_LEASE: Final = timedelta(minutes=5)
 """How long a claimed notification is left to the worker that claimed it."""
@@ -23,6 +24,19 @@ class Save(NamedTuple):
     expected_version: int
     events: Sequence[Event]
     notifications: Sequence[Notification] = ()
+
+
+class SlaRow(NamedTuple):
+    """One complaint as what-if and the SLA report read it (``sla_page`` of
+    the SQL stores): the indexed columns they need and the SLA state as the
+    JSON text it is stored as (``None`` when the complaint has none)."""
+
+    id: str
+    received_at: datetime
+    """Aware, in UTC."""
+    category: str | None
+    is_open: bool
+    sla: str | bytes | None
 
 
 @runtime_checkable
@@ -107,7 +121,10 @@ class Store(Protocol):
         by id), ``limit`` of them after skipping ``offset``. ``status`` is one
         status or several; ``needs_triage=True`` keeps the complaints waiting
         for a handler to choose their category (the triage queue), ``False``
-        the others."""
+        the others. ``limit`` is from 1 to 1,000,000 and ``offset`` from 0; a
+        filter of the wrong type or value is an
+        :class:`~complaintflow.errors.InvalidInput` naming it, on every
+        built-in store alike."""
         ...
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:
@@ -142,18 +159,30 @@ class Store(Protocol):
         history."""
         ...
 
+    def vault_put(self, entries: Sequence[VaultEntry]) -> None:
+        """Add personal-data vault entries (see ``docs/privacy.md``); an
+        entry whose complaint and party exist already is kept as it is."""
+        ...
+
+    def vault_read(self, complaint_ids: Sequence[str]) -> list[VaultEntry]:
+        """The vault entries of these complaints, every party's (by index)."""
+        ...
+
+    def vault_of(self, party_id: str) -> list[VaultEntry]:
+        """Every vault entry of one party (by index)."""
+        ...
+
+    def vault_erase(self, *, party_id: str | None = None, complaint_id: str | None = None) -> int:
+        """Delete the vault entries of a party (all of them) or of a
+        complaint (every party's), and the :meth:`find_like` keys of the
+        texts they wrote; returns how many entries were deleted. Deleted
+        data must not stay readable in the store's files where the store
+        can prevent it (SQLite: ``secure_delete`` and a WAL checkpoint)."""
+        ...
+
     def close(self) -> None:
         """Release the store's connections; a closed store is not used again."""
         ...
-
-
-def status_filter(status: Status | Iterable[Status] | None) -> frozenset[str] | None:
-    """The ``status`` filter of :meth:`Store.find` as a set of values."""
-    if status is None:
-        return None
-    if isinstance(status, str):
-        return frozenset({Status(status).value})
-    return frozenset(Status(s).value for s in status)
 
 
 def check_seqs(version: int, events: Sequence[Event]) -> None:
@@ -225,6 +254,10 @@ class ParsedCache:
             complaint = Complaint.model_validate_json(doc)
             self.put(complaint)
         return complaint
+
+    def held(self, complaint_id: str) -> Complaint | None:
+        """The cached complaint, of whatever version."""
+        return self._items.get(complaint_id)
 
     def put(self, complaint: Complaint) -> None:
         """Remember a complaint just read or saved."""

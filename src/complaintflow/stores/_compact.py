@@ -106,6 +106,31 @@ class KeyIndex:
             self._by[complainant] = entry
         _file(entry, complaint_id, keys)  # type: ignore[arg-type]
 
+    def remove(self, complainant: str, complaint_id: str, keys: Sequence[str]) -> None:
+        """Take ``complaint_id`` of ``complainant`` out from under ``keys``."""
+        entry = self._by.get(complainant)
+        if entry is None:
+            return
+        if type(entry) is tuple:
+            if entry[0] == complaint_id:
+                left = tuple(k for k in entry[1] if k not in keys)
+                if left:
+                    self._by[complainant] = (complaint_id, left)
+                else:
+                    del self._by[complainant]
+            return
+        assert isinstance(entry, dict)
+        for key in keys:
+            have = entry.get(key)
+            if have == complaint_id:
+                del entry[key]
+            elif isinstance(have, list) and complaint_id in have:
+                have.remove(complaint_id)
+                if not have:
+                    del entry[key]
+        if not entry:
+            del self._by[complainant]
+
     def ids(self, complainant: str, key: str) -> Iterable[str]:
         """The complaints of ``complainant`` filed under ``key``, oldest first."""
         entry = self._by.get(complainant)

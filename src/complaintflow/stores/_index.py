@@ -22,6 +22,7 @@ from complaintflow.models import Complaint
 __all__ = [
     "HasNextCheck",
     "IndexRow",
+    "from_db_time",
     "index_row",
     "match_keys",
     "micros",
@@ -38,6 +39,14 @@ _US: Final = timedelta(microseconds=1)
 def micros(dt: datetime) -> int:
     """An aware instant as integer microseconds since the epoch."""
     return (dt - _EPOCH) // _US
+
+
+def from_db_time(value: datetime | int) -> datetime:
+    """An instant as a store's time column returns it (integer
+    microseconds since the epoch, or an aware ``datetime``), aware in UTC."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return _EPOCH + value * _US
 
 
 class HasNextCheck(Protocol):
@@ -133,5 +142,5 @@ def order_key(order_id: str) -> str:
 def match_keys(c: Complaint, *, order: bool = True) -> tuple[str, ...]:
     """The keys a store files ``c`` under for ``Store.find_like``: its text
     fingerprint, and its order when it names one (and ``order`` is true)."""
-    keys = fingerprint(text_of(c))
+    keys = c.fingerprint or fingerprint(text_of(c))
     return keys if c.order_id is None or not order else (*keys, order_key(c.order_id))

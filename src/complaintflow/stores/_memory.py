@@ -22,9 +22,9 @@ from complaintflow.stores._base import (
     delivered,
     failed,
     save_each,
-    status_filter,
 )
 from complaintflow.stores._compact import EventPacker, KeyIndex, PackedEvent
+from complaintflow.stores._find import check_find
 from complaintflow.stores._index import (
     IndexRow,
     index_row,
@@ -33,6 +33,7 @@ from complaintflow.stores._index import (
     order_key,
     reindex,
 )
+from complaintflow.stores._vault import MemoryVault
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
@@ -57,7 +58,7 @@ def _complaint(row: tuple[Any, ...]) -> Complaint:
     return fast_from_dict(Complaint, dict(zip(_FIELDS, row, strict=True)))
 
 
-class MemoryStore:
+class MemoryStore(MemoryVault):
     """Keeps everything in memory, behind one lock: complaints as compact
     rows beside their index rows, events as packed tuples (see
     :mod:`~complaintflow.stores._compact`), notifications as the immutable
@@ -80,6 +81,8 @@ class MemoryStore:
         self._by_complainant: dict[str, Order] = {}
         self._by_respondent: dict[str, Order] = {}
         self._by_key = KeyIndex()
+        self._vault: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._vault_parties: dict[str, list[str]] = {}
 
     def close(self) -> None:
         """Nothing to release."""
@@ -168,6 +171,17 @@ class MemoryStore:
         if ix.respondent is not None:
             insort(self._by_respondent.setdefault(ix.respondent, []), entry)
         self._by_key.add(ix.complainant, c.id, match_keys(c))
+
+    def _unfile_keys(self, complaint_id: str) -> None:
+        """Take a complaint out of the duplicate screen's keys (the lock held)."""
+        row = self._complaints.get(complaint_id)
+        if row is None:
+            return
+        c = _complaint(row)
+        self._by_key.remove(c.complainant.id, complaint_id, match_keys(c))
+
+    def _complaints_of(self, party_id: str) -> list[str]:
+        return [cid for _, cid in self._by_complainant.get(party_id, ())]
 
     def save_many(self, saves: Sequence[Save]) -> list[bool]:
         return save_each(self, saves)
@@ -263,13 +277,6 @@ class MemoryStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Complaint]:
-        if complainant is not None:
-            order = self._by_complainant.get(complainant, [])
-        elif respondent is not None:
-            order = self._by_respondent.get(respondent, [])
-        else:
-            order = self._received
-        statuses = status_filter(status)
         wanted: dict[str, object] = {
             "complainant": complainant,
             "respondent": respondent,
@@ -277,6 +284,15 @@ class MemoryStore:
             "handler": handler,
             "needs_triage": needs_triage,
         }
+        statuses = check_find(
+            {**wanted, "open_only": open_only, "status": status, "limit": limit, "offset": offset}
+        )
+        if complainant is not None:
+            order = self._by_complainant.get(complainant, [])
+        elif respondent is not None:
+            order = self._by_respondent.get(respondent, [])
+        else:
+            order = self._received
         checks = [(f, v) for f, v in wanted.items() if v is not None]
         out: list[Complaint] = []
         skip = offset

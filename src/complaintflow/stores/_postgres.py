@@ -25,7 +25,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from complaintflow.errors import ConcurrencyError, InvalidInput, StoreError
-from complaintflow.stores._sql import SCHEMA_VERSION, Dialect, SQLStore
+from complaintflow.models import Complaint, Event, Notification
+from complaintflow.stores._base import check_seqs
+from complaintflow.stores._pgwrite import LANDED, SAVE, SAVE_NEW, landed, save_params
+from complaintflow.stores._sql import _VERSION_OF, SCHEMA_VERSION, Dialect, SQLStore, _conflict
 
 if TYPE_CHECKING:
     import psycopg
@@ -49,6 +52,7 @@ POSTGRES: Final = Dialect(
         "lock": " FOR UPDATE",
         "skip": " FOR UPDATE SKIP LOCKED",
         "attempts": "(doc->>'attempts')::int",
+        "sla": "(doc->'sla')::text",
         "text": "text",
         "int": "integer",
         "bool": "boolean",
@@ -81,6 +85,16 @@ def _psycopg() -> ModuleType:
             "PostgresStore needs psycopg 3: pip install 'complaintflow[postgres]'"
         ) from e
     return psycopg
+
+
+def _cursor(conn: Conn) -> Any:
+    """The connection's cursor for the store's statements, kept on it: one
+    thread uses a borrowed connection at a time, and a cursor made once
+    spares each statement making its own."""
+    cur = conn.__dict__.get("_complaintflow_cursor")
+    if cur is None or cur.closed:
+        cur = conn.__dict__["_complaintflow_cursor"] = conn.cursor()
+    return cur
 
 
 class _Single:
@@ -130,7 +144,10 @@ class PostgresStore(SQLStore):
         database may hold several stores under different schemas.
     :param connect_timeout: seconds to wait for the server (and for a free
         connection of the store's own pool).
-    :param max_size: the most connections the store's own pool opens.
+    :param max_size: the most connections the store's own pool opens (as
+        many as the threads that use the store at once).
+    :param min_size: the connections the store's own pool opens at once and
+        keeps open.
     :param retries: how many times a transaction whose connection was lost
         before it committed is run again on another connection.
 
@@ -150,6 +167,7 @@ class PostgresStore(SQLStore):
         schema: str = "complaintflow",
         connect_timeout: float = 10.0,
         max_size: int = 8,
+        min_size: int = 1,
         retries: int = 2,
     ) -> None:
         given = [name for name, v in (("dsn", dsn), ("pool", pool), ("connect", connect)) if v]
@@ -159,6 +177,10 @@ class PostgresStore(SQLStore):
             )
         if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
             raise InvalidInput(f"max_size: a whole number of connections >= 1, not {max_size!r}")
+        if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
+            raise InvalidInput(f"min_size: a whole number of connections >= 1, not {min_size!r}")
+        if min_size > max_size:
+            raise InvalidInput(f"min_size: at most max_size ({max_size}), not {min_size}")
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise InvalidInput(f"retries: a whole number >= 0, not {retries!r}")
         self._pg = _psycopg()
@@ -175,16 +197,16 @@ class PostgresStore(SQLStore):
         elif connect is not None:
             self._pool = _Single(connect)
         else:
-            self._pool = self._open_pool(str(dsn), connect_timeout, max_size)
+            self._pool = self._open_pool(str(dsn), connect_timeout, (min_size, max_size))
         self._start()
 
-    def _open_pool(self, dsn: str, timeout: float, max_size: int) -> Any:
+    def _open_pool(self, dsn: str, timeout: float, sizes: tuple[int, int]) -> Any:
         from psycopg_pool import ConnectionPool, PoolTimeout
 
         pool = ConnectionPool(
             dsn,
-            min_size=1,
-            max_size=max_size,
+            min_size=sizes[0],
+            max_size=sizes[1],
             kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
             configure=self._configure_connection,
             timeout=timeout,
@@ -239,6 +261,37 @@ class PostgresStore(SQLStore):
         conn.execute(self._pg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
         conn.execute(self._search_path())
 
+    # -- saves --------------------------------------------------------------------
+
+    def save(
+        self,
+        complaint: Complaint,
+        *,
+        expected_version: int,
+        events: Sequence[Event],
+        notifications: Sequence[Notification] = (),
+    ) -> None:
+        """One statement (:mod:`~complaintflow.stores._pgwrite`), its own
+        transaction: when the connection is lost while it runs, the store
+        reads the row back on another connection and runs it again only if
+        it did not commit."""
+        check_seqs(expected_version, events)
+        q = self.dialect.q
+        statement = q(SAVE_NEW if expected_version == 0 else SAVE)
+        params = save_params(self.dialect, complaint, expected_version, events, notifications)
+
+        def work(conn: Any) -> None:
+            if _cursor(conn).execute(statement, params).fetchone()[0] != 1:
+                found = conn.execute(q(_VERSION_OF), (complaint.id,)).fetchone()
+                raise _conflict(complaint.id, found, expected_version)
+
+        def check(conn: Any) -> bool:
+            row = conn.execute(q(LANDED), (params["doc"], complaint.id)).fetchone()
+            return landed(row, complaint, expected_version)
+
+        self._attempt(work, tx=False, landed=check)
+        self._cache.put(complaint)
+
     # -- connections, transactions, retries -----------------------------------------
 
     def _run(self, work: Callable[[Any], _T]) -> _T:
@@ -246,50 +299,80 @@ class PostgresStore(SQLStore):
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         q = self.dialect.q(sql)
-        return self._attempt(lambda conn: list(conn.execute(q, params).fetchall()), tx=False)
+        return self._attempt(lambda conn: _cursor(conn).execute(q, params).fetchall(), tx=False)
 
-    def _attempt(self, work: Callable[[Any], _T], *, tx: bool) -> _T:
+    def _attempt(
+        self,
+        work: Callable[[Any], _T],
+        *,
+        tx: bool,
+        landed: Callable[[Any], bool] | None = None,
+    ) -> _T:
         """``work(conn)`` on a borrowed connection, in a transaction (always
         when ``tx``, else when the connection does not autocommit), run
         again on another connection when the first is lost before the
-        commit; a unique-key violation is a :class:`ConcurrencyError`."""
-        pg = self._pg
+        commit; a unique-key violation is a :class:`ConcurrencyError`.
+
+        ``landed(conn)``, when given, tells whether a write whose outcome
+        the lost connection left unknown (lost while committing, or while
+        running ``work`` in autocommit) did commit: if so nothing is run
+        again (the result is ``None``); without it, such a loss is a
+        :class:`StoreError` asking to reload and retry."""
+        unsure = False
         for attempt in range(self._retries + 1):
+            conn = self._borrow()
             committing = False
             try:
-                conn = self._pool.getconn()
-            except pg.Error as e:
-                raise StoreError(f"{self._name}: cannot connect: {e}") from e
-            except Exception as e:  # the pool's own errors: a timeout
-                raise StoreError(f"{self._name}: no connection: {e}") from e
-            try:
-                if self._set_path:
-                    conn.execute(self._search_path())
-                    if not conn.autocommit:
-                        conn.commit()  # the SET, before the transaction proper
+                self._on_path(conn)
+                if unsure and landed is not None and landed(conn):
+                    return None  # type: ignore[return-value]
                 if not tx and conn.autocommit:
+                    committing = landed is not None
                     return work(conn)
                 with conn.transaction():
                     result = work(conn)
                     committing = True
                 return result
-            except pg.errors.UniqueViolation as e:
+            except self._pg.errors.UniqueViolation as e:
                 raise ConcurrencyError(f"{self._name}: {e}") from None
-            except pg.Error as e:
-                if not (conn.broken or conn.closed):
-                    raise StoreError(f"{self._name}: {e}") from e
-                if committing:
-                    raise StoreError(
-                        f"{self._name}: the connection was lost while committing, so the "
-                        "change may or may not be saved: reload and try again"
-                    ) from e
-                if attempt == self._retries:
-                    raise StoreError(
-                        f"{self._name}: the connection was lost {attempt + 1} times: try again"
-                    ) from e
+            except self._pg.Error as e:
+                unsure = unsure or committing
+                last = attempt == self._retries
+                self._lost(conn, e, attempt, unsure and (landed is None or last))
             finally:
                 self._pool.putconn(conn)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _borrow(self) -> Any:
+        try:
+            return self._pool.getconn()
+        except self._pg.Error as e:
+            raise StoreError(f"{self._name}: cannot connect: {e}") from e
+        except Exception as e:  # the pool's own errors: a timeout
+            raise StoreError(f"{self._name}: no connection: {e}") from e
+
+    def _on_path(self, conn: Any) -> None:
+        """Set a borrowed connection's ``search_path`` to the store's schema
+        (the store's own pool sets it once per connection)."""
+        if self._set_path:
+            conn.execute(self._search_path())
+            if not conn.autocommit:
+                conn.commit()  # the SET, before the transaction proper
+
+    def _lost(self, conn: Any, e: Exception, attempt: int, unknown: bool) -> None:
+        """Raise the :class:`StoreError` of a failed attempt, unless its
+        connection was lost and another attempt may follow."""
+        if not (conn.broken or conn.closed):
+            raise StoreError(f"{self._name}: {e}") from e
+        if unknown:
+            raise StoreError(
+                f"{self._name}: the connection was lost while committing, so the "
+                "change may or may not be saved: reload and try again"
+            ) from e
+        if attempt == self._retries:
+            raise StoreError(
+                f"{self._name}: the connection was lost {attempt + 1} times: try again"
+            ) from e
 
     def _insert_rows(
         self, conn: Any, table: str, columns: str, rows: list[tuple[Any, ...]]

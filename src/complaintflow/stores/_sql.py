@@ -32,14 +32,22 @@ from complaintflow.stores._base import (
     DEFAULT_LEASE,
     ParsedCache,
     Save,
+    SlaRow,
     check_seqs,
     dead,
     delivered,
     failed,
     save_each,
-    status_filter,
 )
-from complaintflow.stores._index import index_row, match_keys, needs_triage, order_key
+from complaintflow.stores._find import FIND_FILTERS, check_find
+from complaintflow.stores._index import (
+    from_db_time,
+    index_row,
+    match_keys,
+    needs_triage,
+    order_key,
+)
+from complaintflow.stores._vault import VAULT_MIGRATION, SQLVault
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Dialect", "SQLStore"]
 # the queries below are shared with complaintflow.aio's PostgreSQL store, which
@@ -101,6 +109,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "ALTER TABLE complaints ADD COLUMN needs_triage {bool} NOT NULL DEFAULT FALSE",
         "CREATE INDEX complaints_triage ON complaints (received_at, id) WHERE needs_triage",
     ),
+    # 5: the personal-data vault (complaintflow.stores._vault)
+    VAULT_MIGRATION,
 )
 """Forward migrations, as templates a :class:`Dialect` renders:
 ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``."""
@@ -137,7 +147,10 @@ _UPDATE: Final = (
 _PENDING: Final = "SELECT {doc} FROM notifications WHERE status = 'pending'"
 _DUE_BY: Final = " AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
 _VERSION_OF: Final = "SELECT version FROM complaints WHERE id = %s"
-_LOAD: Final = "SELECT version, {doc} FROM complaints WHERE id = %s"
+# the document only when the cached one is not of the row's version
+_LOAD: Final = (
+    "SELECT version, CASE WHEN version = %s THEN NULL ELSE {doc} END FROM complaints WHERE id = %s"
+)
 _EVENTS: Final = "SELECT {doc} FROM events WHERE complaint_id = %s ORDER BY seq"
 _DUE: Final = (
     "SELECT {doc} FROM complaints WHERE next_check IS NOT NULL AND next_check <= %s "
@@ -158,6 +171,7 @@ _SCHEMA_START: Final = "INSERT INTO schema_version VALUES (0)"
 _SCHEMA_SET: Final = "UPDATE schema_version SET version = %s"
 _ALL_DOCS: Final = "SELECT {doc} FROM complaints"
 _EVENT_COLUMNS: Final = "complaint_id, seq, doc"
+_SLA_COLUMNS: Final = "id, received_at, category, is_open, {sla}"
 _NOTIFICATION_COLUMNS: Final = "id, complaint_id, status, next_attempt_at, doc"
 
 
@@ -168,7 +182,8 @@ class Dialect:
     :param positional: the driver's positional placeholder (``?`` or ``%s``).
     :param fields: the format fields of query and DDL templates: ``doc``,
         ``json``, ``lock``, ``skip``, ``attempts`` (a notification's failed
-        attempts, read from its document) and the column types ``text``, ``int``,
+        attempts, read from its document), ``sla`` (a complaint's SLA state
+        as JSON text, read from its document) and the column types ``text``, ``int``,
         ``bool``, ``time``, ``document``, ``serial``, ``without_rowid``.
     :param time: an aware instant as the database's time column takes it.
     :param encode: hand the driver ``bytes`` (spares psycopg an encode).
@@ -266,27 +281,13 @@ def _versions_sql(ids: Sequence[str]) -> str:
     return f"SELECT id, version FROM complaints WHERE id IN {_in(ids)} ORDER BY id{{lock}}"
 
 
-_FIND_FILTERS: Final = frozenset(
-    {
-        "complainant",
-        "respondent",
-        "open_only",
-        "status",
-        "category",
-        "handler",
-        "needs_triage",
-        "limit",
-        "offset",
-    }
-)
-
-
 def _find_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     """The query of ``Store.find`` for its keyword arguments ``filters``, and
     its parameters."""
-    unknown = sorted(set(filters) - _FIND_FILTERS)
-    if unknown:
+    unknown = sorted(set(filters) - FIND_FILTERS)
+    if unknown:  # as a method with these keyword arguments says it
         raise TypeError(f"find() got an unexpected keyword argument {unknown[0]!r}")
+    statuses = check_find(filters)
     clauses: list[str] = []
     params: list[Any] = []
     for column in ("complainant", "respondent", "category", "handler", "needs_triage"):
@@ -296,13 +297,37 @@ def _find_sql(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     if filters.get("open_only"):
         clauses.append("is_open = %s")
         params.append(True)
-    statuses = status_filter(filters.get("status"))
     if statuses is not None:
         clauses.append(f"status IN {_in(sorted(statuses))}")
         params.extend(sorted(statuses))
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     sql = f"SELECT {{doc}} FROM complaints{where} ORDER BY received_at, id LIMIT %s OFFSET %s"
     return sql, [*params, filters.get("limit", 100), filters.get("offset", 0)]
+
+
+def _sla_page_sql(
+    dialect: Dialect,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> tuple[str, list[Any]]:
+    """The query of :meth:`SQLStore.sla_page` (a key range of the
+    ``complaints_received`` index) and its parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        clauses.append("received_at >= %s")
+        params.append(dialect.t(since))
+    if until is not None:
+        clauses.append("received_at < %s")
+        params.append(dialect.t(until))
+    if after is not None:
+        clauses.append("(received_at, id) > (%s, %s)")
+        params.extend([dialect.t(after[0]), after[1]])
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    sql = f"SELECT {_SLA_COLUMNS} FROM complaints{where} ORDER BY received_at, id LIMIT %s"
+    return sql, [*params, limit]
 
 
 _WINDOW: Final = "FROM complaints WHERE complainant = %s AND received_at > %s AND received_at <= %s"
@@ -385,13 +410,31 @@ def _notification_update(dialect: Dialect, n: Notification) -> tuple[Any, ...]:
     return (n.status, dialect.t(n.next_attempt_at), n.model_dump_json(), n.id)
 
 
+def _load_params(held: Complaint | None, complaint_id: str) -> tuple[int, str]:
+    """The parameters of :data:`_LOAD`, ``held`` the cached complaint."""
+    return (0 if held is None else held.version), complaint_id
+
+
+def _loaded(
+    cache: ParsedCache, held: Complaint | None, complaint_id: str, rows: Sequence[Any]
+) -> Complaint | None:
+    """The complaint of a :data:`_LOAD` row: ``held`` when the row left its
+    document out (it is of ``held``'s version), else the document parsed."""
+    if not rows:
+        return None
+    version, doc = rows[0]
+    if doc is None and held is not None:
+        return held
+    return cache.parse(complaint_id, version, doc)
+
+
 def _notification_of(notification_id: str, row: Sequence[Any] | None) -> Notification:
     if row is None:
         raise NotFound(f"no notification {notification_id!r}")
     return Notification.model_validate_json(row[0])
 
 
-class SQLStore:
+class SQLStore(SQLVault):
     """The store contract on SQL, for a backend to complete.
 
     A backend sets :attr:`dialect`, opens ``_conn`` and sets ``_name`` (the
@@ -520,11 +563,9 @@ class SQLStore:
         return _row(self.dialect, c)
 
     def load(self, complaint_id: str) -> Complaint | None:
-        rows = self._rows(_LOAD, (complaint_id,))
-        if not rows:
-            return None
-        version, doc = rows[0]
-        return self._cache.parse(complaint_id, version, doc)
+        held = self._cache.held(complaint_id)
+        rows = self._rows(_LOAD, _load_params(held, complaint_id))
+        return _loaded(self._cache, held, complaint_id, rows)
 
     def save(
         self,
@@ -662,6 +703,27 @@ class SQLStore:
             }
         )
         return _docs(self._rows(sql, params))
+
+    def sla_page(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 500,
+    ) -> list[SlaRow]:
+        """Up to ``limit`` complaints received in ``[since, until)`` (either
+        bound optional), in receipt order (then id), starting after the
+        ``(received_at, id)`` position ``after``: each as a light
+        :class:`~complaintflow.stores._base.SlaRow` holding the SLA state as
+        the JSON text it is stored as, not parsed. Read as a key range of the
+        receipt index, so a page costs the same wherever it starts; what-if
+        and the SLA report read a store this way."""
+        sql, params = _sla_page_sql(self.dialect, since, until, after, limit)
+        return [
+            SlaRow(cid, from_db_time(at), category, bool(is_open), sla)
+            for cid, at, category, is_open, sla in self._rows(sql, params)
+        ]
 
     # -- the screens' look-ups --------------------------------------------------------
 

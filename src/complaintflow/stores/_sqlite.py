@@ -31,6 +31,7 @@ SQLITE: Final = Dialect(
         "lock": "",  # BEGIN IMMEDIATE holds the whole database
         "skip": "",
         "attempts": "json_extract(doc, '$.attempts')",
+        "sla": "json_extract(doc, '$.sla')",
         "text": "TEXT",
         "int": "INTEGER",
         "bool": "INTEGER",
@@ -86,7 +87,10 @@ class SQLiteStore(SQLStore):
         except sqlite3.Error as e:
             raise StoreError(f"cannot open SQLite database {self.path!r}: {e}") from e
         self._timeout, self._synchronous = timeout, synchronous
-        self._start()
+        try:
+            self._start()
+        except sqlite3.Error as e:  # a read-only file or folder, a corrupt file
+            raise StoreError(f"cannot open SQLite database {self.path!r}: {e}") from e
 
     def _configure(self) -> None:
         conn = self._conn
@@ -94,6 +98,9 @@ class SQLiteStore(SQLStore):
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # deleted content (an erased person's vault entries) is overwritten
+        # with zeros, not left in free pages (docs/privacy.md)
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages
         # checkpoint the WAL every ~16 MiB instead of ~4 MiB: fewer fsyncs
         # of the database file, same durability (commits sync the WAL)
@@ -101,6 +108,11 @@ class SQLiteStore(SQLStore):
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
+
+    def _after_erase(self) -> None:
+        """Copy the erasure into the database file and empty the WAL, so that
+        no frame of it still holds the deleted entries."""
+        self._rows("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 
 import complaintflow as cf
-from complaintflow.errors import ConcurrencyError, NotFound
-from complaintflow.stores import Save, Store
+from complaintflow.errors import ConcurrencyError, InvalidInput, NotFound
+from complaintflow.stores import Save, Store, VaultEntry
 from complaintflow.testing._clock import FakeClock
 
 __all__ = ["StoreContract", "StoreFactory"]
@@ -160,6 +160,33 @@ def _race(
     for t in threads:
         t.join()
     return results
+
+
+BAD_FIND: list[tuple[dict[str, Any], str]] = [
+    ({"limit": -1}, "limit"),
+    ({"limit": 0}, "limit"),
+    ({"limit": 10**7}, "limit"),
+    ({"limit": "10"}, "limit"),
+    ({"limit": True}, "limit"),
+    ({"limit": 2.5}, "limit"),
+    ({"offset": -1}, "offset"),
+    ({"offset": "3"}, "offset"),
+    ({"offset": 2**70}, "offset"),
+    ({"status": 5}, "status"),
+    ({"status": "bogus"}, "status"),
+    ({"status": ["received", "bogus"]}, "status"),
+    ({"status": [None]}, "status"),
+    ({"status": b"received"}, "status"),
+    ({"status": {"received": 1}}, "status"),
+    ({"complainant": 5}, "complainant"),
+    ({"respondent": ["shop-9"]}, "respondent"),
+    ({"category": 1.5}, "category"),
+    ({"handler": b"h-7"}, "handler"),
+    ({"open_only": "yes"}, "open_only"),
+    ({"open_only": None}, "open_only"),
+    ({"needs_triage": 1}, "needs_triage"),
+]
+"""``find`` filters every store refuses, and the filter its error names."""
 
 
 class StoreContract:
@@ -419,6 +446,22 @@ class StoreContract:
         assert ids(store.find(status=[cf.Status.withdrawn, cf.Status.verifying])) == made[:3:2]
         assert ids(store.find(status=[])) == []
 
+    @pytest.mark.parametrize(("filters", "field"), BAD_FIND, ids=[str(f) for f, _ in BAD_FIND])
+    def test_find_refuses_bad_filters(
+        self, store: Any, filters: dict[str, Any], field: str
+    ) -> None:
+        """Every store refuses the same bad ``find`` filters with
+        :class:`InvalidInput` naming the filter."""
+        engine_on(store, FakeClock(T0)).submit(new(), actor=complainant())
+        with pytest.raises(InvalidInput) as refused:
+            store.find(**filters)
+        assert str(refused.value).startswith(f"{field}:"), str(refused.value)
+        # the edges of what is taken
+        everything = [c.id for c in store.find()]
+        assert len(everything) == 1
+        assert [c.id for c in store.find(status="received", limit=1_000_000)] == everything
+        assert store.find(status=(), offset=2**62, needs_triage=None) == []
+
     def test_handler_sees_the_same_through_a_second_store(self, open_again: StoreFactory) -> None:
         clock = FakeClock(T0)
         a = engine_on(open_again(), clock)
@@ -570,3 +613,52 @@ class StoreContract:
             assert engine.get(cid) == attempts[winner][0]
             check_consistent(engine, cid)
         assert len(engine.history(cid)) == 11
+
+    # -- the personal-data vault -------------------------------------------------
+
+    def test_vault_keeps_entries_by_complaint_and_party(self, open_again: StoreFactory) -> None:
+        store, other = open_again(), open_again()
+        store.vault_put(
+            [VaultEntry("c-1", "u-1", '{"a":1}'), VaultEntry("c-1", "shop-9", '{"b":2}')]
+        )
+        store.vault_put([VaultEntry("c-2", "u-1", '{"c":3}'), VaultEntry("c-1", "u-1", "new")])
+        # an entry that exists is kept as it was; another connection reads them
+        assert sorted(other.vault_read(["c-1"])) == [
+            ("c-1", "shop-9", '{"b":2}'),
+            ("c-1", "u-1", '{"a":1}'),
+        ]
+        assert sorted(other.vault_of("u-1")) == [
+            ("c-1", "u-1", '{"a":1}'),
+            ("c-2", "u-1", '{"c":3}'),
+        ]
+        assert other.vault_read([]) == []
+        assert other.vault_of("nobody") == []
+        assert store.vault_erase(party_id="u-1") == 2
+        assert other.vault_read(["c-1", "c-2"]) == [("c-1", "shop-9", '{"b":2}')]
+        assert store.vault_erase(complaint_id="c-1") == 1
+        assert other.vault_read(["c-1"]) == []
+        assert other.vault_of("shop-9") == []
+        assert store.vault_erase(party_id="u-1") == 0
+
+    def test_erasing_a_complainant_drops_their_duplicate_screen_keys(
+        self, open_again: StoreFactory
+    ) -> None:
+        clock = FakeClock(T0)
+        engine = engine_on(open_again(), clock)
+        first = engine.submit(new(), actor=complainant())
+        assert engine.get(first.id).description == ""  # the text is in the vault
+        full = engine.view(first.id, actor=cf.Actor.system())
+        assert full.description == "The kettle leaks from the base."
+        store = open_again()
+        assert [c.id for c in store.find_like(full)] == []
+        second = engine.submit(new(order_id="o-2"), actor=complainant())
+        assert [c.id for c in store.find_like(second)] == [first.id]
+        engine.erase("u-1", "asked to be forgotten", actor=SUPERVISOR, force=True)
+        assert store.find_like(second) == []
+        assert store.vault_of("u-1") == []
+        for cid in (first.id, second.id):
+            seen = engine.view(cid, actor=cf.Actor.system())
+            assert (seen.complainant.name, seen.description) == ("[erased]", "[erased]")
+            assert seen.respondent is not None
+            assert seen.respondent.name == "Golden Kettle"
+            check_consistent(engine, cid)

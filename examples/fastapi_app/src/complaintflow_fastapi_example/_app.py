@@ -333,8 +333,8 @@ def _routes(app: FastAPI, engine: AsyncEngine) -> None:
 
     @app.get("/complaints/{complaint_id}/history", responses=reads)
     async def history(complaint_id: str, actor: Caller) -> list[dict[str, Any]]:
-        """The audit trail, oldest first; staff only (its first event holds
-        both parties' personal data)."""
+        """The audit trail, oldest first; staff only (its notes and screening
+        are internal)."""
         await engine.view(complaint_id, actor=actor)
         if not actor.has(*STAFF_ROLES):
             raise cf.PermissionDenied(
