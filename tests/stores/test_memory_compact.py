@@ -100,7 +100,9 @@ def test_a_mapping_two_events_share_is_packed_once() -> None:
         max_size=12,
     )
 )
-def test_the_key_index_finds_what_was_filed_and_not_erased(filings: list[tuple[str, list[str]]]) -> None:
+def test_the_key_index_finds_what_was_filed_and_not_erased(
+    filings: list[tuple[str, list[str]]],
+) -> None:
     index = KeyIndex()
     filed: list[tuple[str, str, str]] = []
     for n, (who, keys) in enumerate(filings):
