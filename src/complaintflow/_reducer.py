@@ -18,7 +18,7 @@ from complaintflow._base import compact, fast_copy, fast_from_dict, validate
 from complaintflow._sla_state import SlaState
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError, InvalidInput
-from complaintflow.models import Complaint, Event
+from complaintflow.models import Complaint, Event, Party
 from complaintflow.sla import SlaPolicy
 
 _MALFORMED: Final = (KeyError, TypeError, ValueError, AttributeError, IndexError)
@@ -163,9 +163,26 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
         )
         compact(created.complainant)
         if created.respondent is not None:
-            compact(created.respondent)
+            # a fresh model, seen by no one yet: it takes the shared respondent
+            created.__dict__["respondent"] = _respondent(compact(created.respondent))
         return compact(created)
     return fast_copy(complaint, **_update(complaint, event))
+
+
+_RESPONDENTS: Final[dict[tuple[str, str, str | None, str | None], Party]] = {}
+
+
+def _respondent(p: Party) -> Party:
+    """One frozen :class:`Party` for a respondent's every complaint with the
+    same details (merchants are the respondents of many)."""
+    key = (p.id, p.kind, p.name, p.contact)
+    hit = _RESPONDENTS.get(key)
+    if hit is not None and type(hit) is type(p):
+        return hit
+    if len(_RESPONDENTS) >= 256:
+        _RESPONDENTS.clear()
+    _RESPONDENTS[key] = p
+    return p
 
 
 def _update(complaint: Complaint, event: Event) -> dict[str, Any]:

@@ -8,8 +8,9 @@ memory however long its trail:
   several events share (the policy) is packed once. Reading the trail
   builds the events again.
 * :class:`KeyIndex`: the duplicate screen's keys (``match_keys``) per
-  complainant: a complainant's only complaint as the pair of its id and
-  keys, a dictionary from each key to its complaints once there are more.
+  complainant: a complainant's only complaint as its id, its text's keys
+  (the complaint's own tuple) and its order's key, a dictionary from each
+  key to its complaints once there are more.
 """
 
 from __future__ import annotations
@@ -91,20 +92,22 @@ class KeyIndex:
     """The complaints of each complainant under each of their match keys."""
 
     def __init__(self) -> None:
-        self._by: dict[str, tuple[str, Sequence[str]] | dict[str, str | list[str]]] = {}
+        self._by: dict[str, _One | dict[str, str | list[str]]] = {}
 
-    def add(self, complainant: str, complaint_id: str, keys: Sequence[str]) -> None:
-        """File ``complaint_id`` of ``complainant`` under ``keys``."""
+    def add(
+        self, complainant: str, complaint_id: str, keys: Sequence[str], extra: str | None = None
+    ) -> None:
+        """File ``complaint_id`` of ``complainant`` under ``keys`` and ``extra``."""
         entry = self._by.get(complainant)
         if entry is None:
-            self._by[complainant] = (complaint_id, keys)
+            self._by[complainant] = (complaint_id, keys, extra)
             return
         if type(entry) is tuple:
-            first, first_keys = entry
+            first, first_keys, first_extra = entry
             entry = {}
-            _file(entry, first, first_keys)
+            _file(entry, first, _all(first_keys, first_extra))
             self._by[complainant] = entry
-        _file(entry, complaint_id, keys)  # type: ignore[arg-type]
+        _file(entry, complaint_id, _all(keys, extra))  # type: ignore[arg-type]
 
     def remove(self, complainant: str, complaint_id: str, keys: Sequence[str]) -> None:
         """Take ``complaint_id`` of ``complainant`` out from under ``keys``."""
@@ -113,9 +116,9 @@ class KeyIndex:
             return
         if type(entry) is tuple:
             if entry[0] == complaint_id:
-                left = tuple(k for k in entry[1] if k not in keys)
+                left = tuple(k for k in _all(entry[1], entry[2]) if k not in keys)
                 if left:
-                    self._by[complainant] = (complaint_id, left)
+                    self._by[complainant] = (complaint_id, left, None)
                 else:
                     del self._by[complainant]
             return
@@ -137,11 +140,19 @@ class KeyIndex:
         if entry is None:
             return ()
         if type(entry) is tuple:
-            return (entry[0],) if key in entry[1] else ()
+            return (entry[0],) if key == entry[2] or key in entry[1] else ()
         found = entry.get(key)  # type: ignore[union-attr]
         if found is None:
             return ()
         return (found,) if type(found) is str else found
+
+
+_One = tuple[str, Sequence[str], str | None]
+"""A complainant's only complaint: its id, its keys and one more key."""
+
+
+def _all(keys: Sequence[str], extra: str | None) -> Sequence[str]:
+    return keys if extra is None else (*keys, extra)
 
 
 def _file(entry: dict[str, str | list[str]], complaint_id: str, keys: Sequence[str]) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "IndexRow",
     "from_db_time",
     "index_row",
+    "match_key_parts",
     "match_keys",
     "micros",
     "needs_triage",
@@ -142,5 +143,12 @@ def order_key(order_id: str) -> str:
 def match_keys(c: Complaint, *, order: bool = True) -> tuple[str, ...]:
     """The keys a store files ``c`` under for ``Store.find_like``: its text
     fingerprint, and its order when it names one (and ``order`` is true)."""
+    keys, extra = match_key_parts(c, order=order)
+    return keys if extra is None else (*keys, extra)
+
+
+def match_key_parts(c: Complaint, *, order: bool = True) -> tuple[tuple[str, ...], str | None]:
+    """:func:`match_keys` in two parts: the text's fingerprint (the
+    complaint's own tuple) and the order's key (``None`` without one)."""
     keys = c.fingerprint or fingerprint(text_of(c))
-    return keys if c.order_id is None or not order else (*keys, order_key(c.order_id))
+    return keys, None if c.order_id is None or not order else order_key(c.order_id)

@@ -28,6 +28,7 @@ from complaintflow.stores._find import check_find
 from complaintflow.stores._index import (
     IndexRow,
     index_row,
+    match_key_parts,
     match_keys,
     micros,
     order_key,
@@ -170,7 +171,7 @@ class MemoryStore(MemoryVault):
         insort(self._by_complainant.setdefault(ix.complainant, []), entry)
         if ix.respondent is not None:
             insort(self._by_respondent.setdefault(ix.respondent, []), entry)
-        self._by_key.add(ix.complainant, c.id, match_keys(c))
+        self._by_key.add(ix.complainant, c.id, *match_key_parts(c))
 
     def _unfile_keys(self, complaint_id: str) -> None:
         """Take a complaint out of the duplicate screen's keys (the lock held)."""
