@@ -184,11 +184,14 @@ def fast_copy(model: M, **update: Any) -> M:
     new = cls.__new__(cls)
     d = model.__dict__.copy()
     d.update(update)
-    object.__setattr__(new, "__dict__", d)
-    object.__setattr__(new, "__pydantic_fields_set__", model.__pydantic_fields_set__)
-    object.__setattr__(new, "__pydantic_extra__", None)
-    object.__setattr__(new, "__pydantic_private__", None)
+    _setattr(new, "__dict__", d)
+    _setattr(new, "__pydantic_fields_set__", model.__pydantic_fields_set__)
+    _setattr(new, "__pydantic_extra__", None)
+    _setattr(new, "__pydantic_private__", None)
     return new
+
+
+_setattr: Final = object.__setattr__
 
 
 _FIELDS_SETS: dict[type[BaseModel], set[str]] = {}
@@ -220,13 +223,13 @@ def fast_new(cls: type[M], **values: Any) -> M:
 
 def fast_from_dict(cls: type[M], values: dict[str, Any]) -> M:
     """:func:`fast_new` taking ownership of a dict of every field's value."""
-    fields_set = all_fields(cls)
+    fields_set = _FIELDS_SETS.get(cls) or all_fields(cls)
     if len(values) != len(fields_set):
         missing = fields_set - set(values)
         raise TypeError(f"fast_new({cls.__name__}) misses {sorted(missing)}")
     new = cls.__new__(cls)
-    object.__setattr__(new, "__dict__", values)
-    object.__setattr__(new, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(new, "__pydantic_extra__", None)
-    object.__setattr__(new, "__pydantic_private__", None)
+    _setattr(new, "__dict__", values)
+    _setattr(new, "__pydantic_fields_set__", fields_set)
+    _setattr(new, "__pydantic_extra__", None)
+    _setattr(new, "__pydantic_private__", None)
     return new

@@ -63,7 +63,12 @@ def comparable(text: str) -> str:
     >>> comparable("  ＫＥＴＴＬＥ  leaks！ ")
     'kettleleaks!'
     """
-    head = text[: PREFIX * 4]  # NFKC can merge characters: keep a margin
+    return _comparable(text[: PREFIX * 4])  # NFKC can merge characters: keep a margin
+
+
+@lru_cache(maxsize=64)
+def _comparable(head: str) -> str:
+    # remembered: a submit's screens and its save read the same text
     return "".join(unicodedata.normalize("NFKC", head).casefold().split())[:PREFIX]
 
 

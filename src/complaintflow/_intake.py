@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import pluggy
 
-from complaintflow._base import fast_new
+from complaintflow._base import fast_from_dict, fast_new
 from complaintflow._outbox import notification
 from complaintflow._status import Status
 from complaintflow.categories import CategoryRegistry
@@ -188,17 +188,21 @@ class Intake:
         calendar = self._policies.calendar_for(c)
         if calendar is not None:
             data["calendar"] = calendar
-        return Event(
-            complaint_id=c.id,
-            seq=1,
-            type="submit",
-            at=c.received_at,
-            actor=actor,
-            from_status=None,
-            to_status=Status.received,
-            data=data,
-            recorded_at=recorded_at,
-            time_basis=basis,
+        return fast_from_dict(
+            Event,
+            {
+                "complaint_id": c.id,
+                "seq": 1,
+                "type": "submit",
+                "at": c.received_at,
+                "actor": actor,
+                "from_status": None,
+                "to_status": Status.received,
+                "cycle": 1,
+                "data": data,
+                "recorded_at": recorded_at,
+                "time_basis": basis,
+            },
         )
 
     @staticmethod

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pluggy
 
-from complaintflow._base import fast_copy, fast_new, utc
+from complaintflow._base import fast_copy, fast_from_dict, utc
 from complaintflow.errors import StoreError
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores import Store
@@ -41,21 +41,23 @@ def notification(
 ) -> Notification:
     """One pending notification; its id (also its idempotency key) is one
     per event, kind and recipient role."""
-    return fast_new(
+    return fast_from_dict(
         Notification,
-        id=f"{c.id}:{seq}:{kind}:{role}",
-        complaint_id=c.id,
-        event_seq=seq,
-        kind=kind,
-        recipient=recipient,
-        recipient_role=role,
-        created_at=utc(at),  # storage is UTC (docs/concepts.md, "Times")
-        data={"subject": c.subject, "status": c.status.value, **data},
-        status="pending",
-        attempts=0,
-        last_error=None,
-        next_attempt_at=None,
-        delivered_at=None,
+        {
+            "id": f"{c.id}:{seq}:{kind}:{role}",
+            "complaint_id": c.id,
+            "event_seq": seq,
+            "kind": kind,
+            "recipient": recipient,
+            "recipient_role": role,
+            "created_at": at.astimezone(UTC),  # storage is UTC (docs/concepts.md, "Times")
+            "data": {"subject": c.subject, "status": c.status._value_, **data},
+            "status": "pending",
+            "attempts": 0,
+            "last_error": None,
+            "next_attempt_at": None,
+            "delivered_at": None,
+        },
     )
 
 
@@ -118,8 +120,9 @@ class Outbox:
                     self._event_hook(event=e, complaint=complaint)
                 except Exception:
                     log.exception("a complaintflow_event hook failed for event %s", e.seq)
-        for n in notes:
-            self.deliver(n, events[0].at)
+        if self.active:
+            for n in notes:
+                self.deliver(n, events[0].at)
 
     def _notify(self, n: Notification) -> None:
         """Every notifier, even after one fails, then the first failure."""

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from complaintflow._base import compact, fast_copy, validate
+from complaintflow._base import compact, fast_copy, fast_from_dict, validate
+from complaintflow._sla_state import SlaState
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError, InvalidInput
-from complaintflow.models import Complaint, Event
+from complaintflow.models import Complaint, Event, Party
 from complaintflow.sla import SlaPolicy
 
 _MALFORMED: Final = (KeyError, TypeError, ValueError, AttributeError, IndexError)
@@ -162,8 +163,29 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
         )
         compact(created.complainant)
         if created.respondent is not None:
-            compact(created.respondent)
+            # a fresh model, seen by no one yet: it takes the shared respondent
+            created.__dict__["respondent"] = _respondent(compact(created.respondent))
         return compact(created)
+    return fast_copy(complaint, **_update(complaint, event))
+
+
+_RESPONDENTS: Final[dict[tuple[str, str, str | None, str | None], Party]] = {}
+
+
+def _respondent(p: Party) -> Party:
+    """One frozen :class:`Party` for a respondent's every complaint with the
+    same details (merchants are the respondents of many)."""
+    key = (p.id, p.kind, p.name, p.contact)
+    hit = _RESPONDENTS.get(key)
+    if hit is not None and type(hit) is type(p):
+        return hit
+    if len(_RESPONDENTS) >= 256:
+        _RESPONDENTS.clear()
+    _RESPONDENTS[key] = p
+    return p
+
+
+def _update(complaint: Complaint, event: Event) -> dict[str, Any]:
     update: dict[str, Any] = {
         "status": event.to_status,
         "version": event.seq,
@@ -172,4 +194,29 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
     spec = COMMAND_SPECS.get(event.type)
     if spec is not None:  # SLA events change nothing but the version
         update.update(spec.apply(complaint, event))
-    return fast_copy(complaint, **update)
+    return update
+
+
+class Tracker(Protocol):
+    """What :func:`apply_tracked` needs of the SLA tracker."""
+
+    def on_event(self, before: Complaint | None, after: Complaint, event: Event) -> Complaint:
+        """``after`` with its SLA state brought up to ``event``."""
+        ...  # pragma: no cover
+
+    def state_after(self, before: Complaint | None, cycle: int, event: Event) -> SlaState | None:
+        """The SLA state after ``event`` (not a submit); ``None``: unchanged."""
+        ...  # pragma: no cover
+
+
+def apply_tracked(complaint: Complaint | None, event: Event, tracker: Tracker) -> Complaint:
+    """:func:`apply_event`, then ``tracker``'s SLA update, copying the
+    complaint once."""
+    if complaint is None:
+        return tracker.on_event(None, apply_event(None, event), event)
+    values = complaint.__dict__.copy()
+    values.update(_update(complaint, event))
+    state = tracker.state_after(complaint, values["cycle"], event)
+    if state is not None:
+        values["sla"] = state
+    return fast_from_dict(type(complaint), values)

@@ -119,7 +119,23 @@ def _payload_model(model: type[BaseModel], extra: Mapping[str, Any]) -> type[Bas
 
 def _fields(cmd: Any, c: Complaint, at: datetime, ctx: SpecContext) -> dict[str, Any]:
     """The default guard: no precondition; the payload is the command's fields."""
-    return {k: v for k, v in cmd.__dict__.items() if k not in _NOT_DATA}
+    names = _data_fields(type(cmd))
+    if not names:
+        return {}
+    d = cmd.__dict__
+    return {k: d[k] for k in names}
+
+
+_DATA_FIELDS: Final[dict[type, tuple[str, ...]]] = {}
+
+
+def _data_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a command its event's data holds (all but ``actor``,
+    ``at`` and ``type``)."""
+    names = _DATA_FIELDS.get(model)
+    if names is None:
+        names = _DATA_FIELDS[model] = tuple(n for n in model.model_fields if n not in _NOT_DATA)
+    return names
 
 
 def _nothing(c: Complaint, e: Event) -> dict[str, Any]:
@@ -428,8 +444,10 @@ def _notices_extend(c: Complaint, e: Event) -> list[Notice]:
 
 
 def _only(kind: str, role: Party) -> Notices:
+    notice = Notice(kind, role)  # frozen: one for every event
+
     def notices(c: Complaint, e: Event) -> list[Notice]:
-        return [Notice(kind, role)]
+        return [notice]
 
     return notices
 

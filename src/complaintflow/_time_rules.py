@@ -10,7 +10,7 @@ time (``recorded_at``) and on what basis its ``at`` was taken
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
@@ -32,6 +32,10 @@ class TimeRules:
     """How far a person's ``at`` may lie from the engine's clock."""
     intake_window: timedelta = timedelta(days=7)
     """How much earlier than now staff may record ``received_at``."""
+    _skew_s: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_skew_s", self.skew.total_seconds())
 
     @staticmethod
     def _trusted(actor: Actor) -> TimeBasis | None:
@@ -68,11 +72,13 @@ class TimeRules:
         if at is None:
             at = now
         else:
-            trusted = self._trusted(actor)
+            trusted = self._trusted(actor) if not actor.roles.isdisjoint(TRUSTED_ROLES) else None
             if trusted is None:
-                self._near_now(at, now, "at")
+                seconds = at.timestamp() - now.timestamp()
+                if not -self._skew_s <= seconds <= self._skew_s:
+                    self._near_now(at, now, "at")
             basis = trusted or "caller"
-        if at.timestamp() < last.timestamp():
+        if at is not last and at.timestamp() < last.timestamp():
             raise InvalidInput.field(
                 "at",
                 f"{at.isoformat()} is before the complaint's last event ({last.isoformat()})",

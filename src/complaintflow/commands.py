@@ -215,13 +215,16 @@ COMMAND_TYPES: Final[dict[str, type[_Command]]] = {
 _ADAPTER: Final[TypeAdapter[Command]] = TypeAdapter(Command)
 
 
+_EXACT: Final = frozenset(_CLASSES)
+
+
 def parse_command(command: Command | dict[str, Any]) -> Command:
     """Validate a command given as a model or as a dict.
 
     Raises :class:`InvalidInput` naming each bad field (``basis``,
     ``actor.id``, ``type``, ...)."""
-    if isinstance(command, _CLASSES):
-        return command
+    if type(command) in _EXACT or isinstance(command, _CLASSES):
+        return command  # type: ignore[return-value]
     if isinstance(command, BaseModel):
         raise InvalidInput.field("command", f"not a command: {type(command).__name__}")
     if not isinstance(command, dict):

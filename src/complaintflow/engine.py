@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from complaintflow import _args
@@ -24,7 +25,7 @@ from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
 from complaintflow._privacy import PersonalData
 from complaintflow._recalc import calendars_by_name, recalculate_store, replay
-from complaintflow._reducer import apply_event, check_events
+from complaintflow._reducer import apply_tracked, check_events
 from complaintflow._reports import Reports
 from complaintflow._sweep import Sweeper
 from complaintflow._time_rules import TimeRules
@@ -51,8 +52,7 @@ __all__ = ["Engine"]
 log = logging.getLogger("complaintflow")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+_utcnow: Callable[[], datetime] = partial(datetime.now, UTC)
 
 
 class Engine(Reports, Running, PersonalData):
@@ -161,7 +161,7 @@ class Engine(Reports, Running, PersonalData):
     def now(self) -> datetime:
         """The engine clock's time (aware)."""
         t = self._clock()
-        if t.tzinfo is None or t.utcoffset() is None:
+        if t.tzinfo is not UTC and (t.tzinfo is None or t.utcoffset() is None):
             raise InvalidInput.field("clock", "the engine's clock returned a naive datetime")
         return t
 
@@ -299,7 +299,7 @@ class Engine(Reports, Running, PersonalData):
         return self.store.load(complaint_id) is not None
 
     def _apply(self, complaint: Complaint | None, event: Event) -> Complaint:
-        return self._sla.on_event(complaint, apply_event(complaint, event), event)
+        return apply_tracked(complaint, event, self._sla)
 
     def _after(self, events: list[Event], c: Complaint, notes: list[Notification]) -> None:
         self._outbox.after_save(events, c, notes)

@@ -548,6 +548,18 @@ class BusinessCalendar:
         it needs days past the data it is counted on the weekly pattern
         (:meth:`projected`) and marked provisional, with the reason. The first
         provisional deadline of a calendar version is logged as a warning."""
+        if (
+            not pauses
+            and duration.__class__ is Duration
+            and duration.kind == "hours"
+            and start.__class__ is datetime
+            and start.utcoffset() is not None
+        ):  # real elapsed time needs no days of the data: never provisional
+            try:
+                end = (start.astimezone(UTC) + duration._measure).astimezone(self._tz)
+                return DeadlineInfo(end, None, self._name, self.version)
+            except OverflowError:
+                pass  # the checked path below names the bad start
         try:
             at = self.deadline(start, duration, pauses) if pauses else self.add(start, duration)
             return DeadlineInfo(at, None, self._name, self.version)
@@ -832,11 +844,14 @@ class BusinessCalendar:
                 q = duration._wd_fast  # whole working days, else 0
                 if q:
                     tz, wnext, wmid = self._wfast
-                    if start.tzinfo is tz:
-                        wn = wnext.get(start.toordinal())
+                    local = start
+                    if local.tzinfo is not tz and local.utcoffset() is not None:
+                        local = local.astimezone(tz)  # the same instant, in the zone
+                    if local.tzinfo is tz:
+                        wn = wnext.get(local.toordinal())
                         if wn is not None:
                             return wmid[q + wn]
-            except (AttributeError, IndexError):
+            except (AttributeError, IndexError, OverflowError):
                 pass
         if not pauses and duration.__class__ is Duration:
             kind = duration.kind

@@ -7,8 +7,9 @@ calendar; the policy in force is itself kept in the trail (``submit`` and
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from functools import lru_cache
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from complaintflow._base import fast_copy, utc
@@ -32,6 +33,10 @@ _MET_BY_REOPEN: Final = frozenset({"acknowledge"})
 ``verifying``, past preliminary verification, so that target is met at once."""
 
 _CANCELLING: Final = frozenset({"reject", "withdraw"})
+_SPECIAL: Final = frozenset(
+    {"reopen", "policy_changed", "calendar_changed", "sla_warning", "sla_breach"}
+)
+"""Events the tracker handles otherwise than as a status move."""
 _ENDED: Final = TERMINAL_STATUSES
 
 Binding = Literal["later", "recomputed"]
@@ -101,49 +106,57 @@ class SlaTracker:
 
     def on_event(self, before: Complaint | None, after: Complaint, event: Event) -> Complaint:
         """``after`` with its SLA state brought up to ``event``."""
-        kind = event.type
-        if kind == "submit":
+        if event.type == "submit":
             return self._on_submit(after, event)
+        state = self.state_after(before, after.cycle, event)
+        return after if state is None else fast_copy(after, sla=state)
+
+    def state_after(self, before: Complaint | None, cycle: int, event: Event) -> SlaState | None:
+        """The SLA state of ``before`` brought up to ``event`` (not a
+        submit), the complaint being in ``cycle`` after it; ``None`` when it
+        stays as it was."""
+        kind = event.type
         if before is None or before.sla is None:
-            return after
+            return None
         state = before.sla
         records = list(state.targets)
-        cycle = after.cycle
-        current = [i for i, r in enumerate(records) if r.cycle == cycle]
+        current: Sequence[int]
+        if cycle == 1:
+            current = range(len(records))  # no cycle comes before the first
+        else:
+            current = [i for i, r in enumerate(records) if r.cycle == cycle]
+        if kind not in _SPECIAL:
+            ext = event.data.get("sla_extension")
+            if ext is None:
+                return self._on_status_move(cycle, state, records, current, event)
+            # a justified extension: the target's duration grows
+            return self._on_extension(state, records, current, ext)
         if kind == "reopen":
             state = state._replace(cycle_started_at=event.at)
-            return self._start_cycle(
-                after, state, records, self.policy(state.policy), cycle, event.at
-            )
+            return self._start_cycle(state, records, self.policy(state.policy), cycle, event.at)
         if kind == "policy_changed":
-            return self._on_policy_changed(after, state, records, current, event)
+            return self._on_policy_changed(cycle, state, records, current, event)
         if kind == "calendar_changed":
-            return self._on_calendar_changed(after, state, records, event)
-        if kind in ("sla_warning", "sla_breach"):
-            return self._on_alert(after, state, records, current, event)
-        ext = event.data.get("sla_extension")
-        if ext is not None:  # a justified extension: the target's duration grows
-            return self._on_extension(after, state, records, current, ext)
-        return self._on_status_move(after, state, records, current, event)
+            return self._on_calendar_changed(state, records, event)
+        return self._on_alert(state, records, current, event)  # sla_warning, sla_breach
 
     def _on_submit(self, after: Complaint, event: Event) -> Complaint:
         """A new complaint: its first cycle starts under the policy it carries."""
         t = event.at
         data = event.data["policy"]
         first = SlaState(policy=data, cycle_started_at=t, calendar=event.data.get("calendar"))
-        return self._start_cycle(after, first, [], self.policy(data), 1, t)
+        return fast_copy(after, sla=self._start_cycle(first, [], self.policy(data), 1, t))
 
     def _on_policy_changed(
         self,
-        after: Complaint,
+        cycle: int,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         event: Event,
-    ) -> Complaint:
+    ) -> SlaState:
         """The policy in force changed: update, add or cancel this cycle's targets."""
         t = event.at
-        cycle = after.cycle
         changed: set[int] = set()
         data = event.data["policy"]
         policy = self.policy(data)
@@ -162,11 +175,11 @@ class SlaTracker:
             if records[i].live:
                 records[i] = records[i]._replace(cancelled_at=t)
                 changed.add(i)
-        return self._done(after, state, records, changed)
+        return self._done(state, records, changed)
 
     def _on_calendar_changed(
-        self, after: Complaint, state: SlaState, records: list[TargetRecord], event: Event
-    ) -> Complaint:
+        self, state: SlaState, records: list[TargetRecord], event: Event
+    ) -> SlaState:
         """The calendar changed: recompute the targets the event lists."""
         t = event.at
         changed: set[int] = set()
@@ -184,16 +197,15 @@ class SlaTracker:
                         r = r._replace(sent=tuple(k for k in r.sent if k != "breach"))
                     records[i] = r
                     changed.add(i)
-        return self._done(after, state, records, changed)
+        return self._done(state, records, changed)
 
     def _on_alert(
         self,
-        after: Complaint,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         event: Event,
-    ) -> Complaint:
+    ) -> SlaState:
         """An SLA warning or breach went out: remember its key on the target."""
         changed: set[int] = set()
         key = event.data["key"]
@@ -202,16 +214,15 @@ class SlaTracker:
             if r.name == event.data["target"] and key not in r.sent:
                 records[i] = r._replace(sent=(*r.sent, key))
                 changed.add(i)
-        return self._done(after, state, records, changed)
+        return self._done(state, records, changed)
 
     def _on_extension(
         self,
-        after: Complaint,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         ext: Any,
-    ) -> Complaint:
+    ) -> SlaState:
         """A justified extension: the live target's duration grows."""
         changed: set[int] = set()
         for i in current:
@@ -219,93 +230,89 @@ class SlaTracker:
             if r.name == ext["target"] and r.live:
                 records[i] = r._replace(amount=r.amount + ext["amount"])
                 changed.add(i)
-        return self._done(after, state, records, changed)
+        return self._done(state, records, changed)
 
     def _on_status_move(
         self,
-        after: Complaint,
+        cycle: int,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         event: Event,
-    ) -> Complaint:
+    ) -> SlaState | None:
         """A status move: pause, resume, stop or cancel targets, start new ones."""
         changed, touched = _move_targets(records, current, event)
-        changed |= self._start_targets(after.cycle, state, records, current, event)
+        if event.type in _starts(self.policy(state.policy)):
+            changed |= self._start_targets(cycle, state, records, current, event)
         if not changed and not touched:
-            return after
-        return self._done(after, state, records, changed)
+            return None
+        return self._done(state, records, changed)
 
     def _start_targets(
         self,
         cycle: int,
         state: SlaState,
         records: list[TargetRecord],
-        current: list[int],
+        current: Sequence[int],
         event: Event,
     ) -> set[int]:
         """Append the targets of this cycle that begin with ``event``; their indexes."""
         t, kind = event.at, event.type
         changed: set[int] = set()
-        policy = self.policy(state.policy)
+        starting = _starts(self.policy(state.policy)).get(kind)
+        if not starting:
+            return changed
         started = {records[i].name for i in current}
-        for target in policy:
+        for target in starting:
             if target.name in started:
                 continue
-            begin: datetime | None = None
-            if target.start == kind:
-                begin = t
-            elif target.start == "decision_effective" and kind == "decide":
+            begin = t
+            if target.start == "decision_effective":
                 begin = datetime.fromisoformat(event.data["effective_at"])
-            if begin is not None:
-                records.append(self._record(target, cycle, begin))
-                changed.add(len(records) - 1)
+            records.append(self._record(target, cycle, begin))
+            changed.add(len(records) - 1)
         return changed
 
     def _start_cycle(
         self,
-        after: Complaint,
         state: SlaState,
         records: list[TargetRecord],
         policy: SlaPolicy,
         cycle: int,
         t: datetime,
-    ) -> Complaint:
+    ) -> SlaState:
         changed: set[int] = set()
         for target in policy:
             if target.start != "receipt":
                 continue
             rec = self._record(target, cycle, t)
             if cycle > 1 and target.stop in _MET_BY_REOPEN:
-                rec = rec._replace(stopped_at=t)
+                rec = _set(rec, stopped_at=t)
             records.append(rec)
             changed.add(len(records) - 1)
-        return self._done(after, state, records, changed)
+        return self._done(state, records, changed)
 
     @staticmethod
     def _record(target: SlaTarget, cycle: int, start: datetime) -> TargetRecord:
-        return TargetRecord(
-            name=target.name, cycle=cycle, stop=target.stop, started_at=start,
-            **_target_fields(target),
-        )  # fmt: skip
+        values = list(_template(target))
+        values[_CYCLE] = cycle
+        values[_STARTED] = start
+        return _new_record(values)
 
-    def _done(
-        self,
-        after: Complaint,
-        state: SlaState,
-        records: list[TargetRecord],
-        changed: set[int],
-    ) -> Complaint:
+    def _done(self, state: SlaState, records: list[TargetRecord], changed: set[int]) -> SlaState:
         for i in changed:
             r = records[i]
             if r.calendar is None and state.calendar is not None:
-                r = r._replace(calendar=state.calendar)  # the complaint's calendar
+                r = _set(r, calendar=state.calendar)  # the complaint's calendar
             records[i] = self._recompute(r)
-        nxt = min(
-            (r.next_alert_at for r in records if r.next_alert_at is not None and r.live),
-            default=None,
-        )
-        return fast_copy(after, sla=state._replace(targets=tuple(records), next_check=nxt))
+        nxt = None
+        for r in records:
+            t = r.next_alert_at
+            live = r.stopped_at is None and r.cancelled_at is None
+            if t is not None and live and (nxt is None or t < nxt):
+                nxt = t
+        targets = tuple(records)
+        return _new_state((state.policy, state.cycle_started_at, targets, nxt, state.calendar))
 
     def _recompute(self, r: TargetRecord) -> TargetRecord:
         """Deadline, outcome and the next alert's time from the facts.
@@ -314,10 +321,12 @@ class SlaTracker:
         weekly pattern) and alerted on like any other; a stop on it is not
         judged until a recomputation makes it final."""
         if r.cancelled_at is not None:
-            return r._replace(next_alert_at=None)
-        cal = self.calendar_for(r.calendar)
-        if r.open_pause:  # no deadline until the party answers
-            return r._replace(
+            return _set(r, next_alert_at=None)
+        cal = self.calendars.get(r.calendar, self.calendar) if r.calendar else self.calendar
+        pauses_so_far = r.pauses
+        if pauses_so_far and pauses_so_far[-1][1] is None:  # no deadline until the party answers
+            return _set(
+                r,
                 deadline=None,
                 next_alert_at=None,
                 calendar=cal.name,
@@ -325,7 +334,7 @@ class SlaTracker:
                 provisional=None,
             )
         duration = _duration(r.kind, r.amount)
-        pauses = _closed(r.pauses, r.started_at)  # all closed here
+        pauses = _closed(pauses_so_far, r.started_at) if pauses_so_far else None  # all closed
         try:
             info = cal.deadline_info(r.started_at, duration, pauses=pauses)
             computed = info.deadline
@@ -333,28 +342,28 @@ class SlaTracker:
             deadline = computed
             if r.promised is not None and self.binding == "later":
                 deadline = max(computed, r.promised, key=utc)
-            key = r.next_alert() if r.stopped_at is None else None
             nxt: datetime | None = None
-            if key == "breach":
-                nxt = deadline
-            elif key is not None:
-                w = float(key.split(":", 1)[1])
-                part = _duration(r.kind, r.amount * w)
-                nxt = cal.deadline_info(r.started_at, part, pauses=pauses).deadline
+            if r.stopped_at is None:
+                key, w = _next_alert(r)
+                if key == "breach":
+                    nxt = deadline
+                elif w is not None:
+                    part = _duration(r.kind, r.amount * w)
+                    nxt = cal.deadline_info(r.started_at, part, pauses=pauses).deadline
         except ComplaintFlowError as e:
-            return r._replace(deadline=None, next_alert_at=None, problem=str(e))
+            return _set(r, deadline=None, next_alert_at=None, problem=str(e))
         met = None
         if r.stopped_at is not None and info.provisional is None:
             met = utc(r.stopped_at) <= utc(deadline)
-        return r._replace(
-            deadline=deadline,
-            met=met,
-            next_alert_at=nxt,
-            problem=None,
-            calendar=info.calendar,
-            calendar_version=info.version,
-            provisional=info.provisional,
-        )
+        values = list(r)
+        values[_DEADLINE] = deadline
+        values[_MET] = met
+        values[_NEXT_ALERT_AT] = nxt
+        values[_PROBLEM] = None
+        values[_CALENDAR] = info.calendar
+        values[_CALENDAR_VERSION] = info.version
+        values[_PROVISIONAL] = info.provisional
+        return _new_record(values)
 
     def alert(
         self, complaint: Complaint, r: TargetRecord, key: str, due: datetime, now: datetime
@@ -525,8 +534,102 @@ def _target_fields(target: SlaTarget) -> dict[str, Any]:
     return target.record_fields
 
 
+_FIELD_AT: Final = {name: i for i, name in enumerate(TargetRecord._fields)}
+_new_record: Final = partial(tuple.__new__, TargetRecord)
+_new_state: Final = partial(tuple.__new__, SlaState)
+
+
+def _set(r: TargetRecord, **changes: Any) -> TargetRecord:
+    """``r._replace(**changes)`` without its checks: the tracker names only
+    fields the record has."""
+    values = list(r)
+    for name, value in changes.items():
+        values[_FIELD_AT[name]] = value
+    return _new_record(values)
+
+
+_STOPPED, _DEADLINE, _MET, _NEXT_ALERT_AT, _PROBLEM, _CALENDAR, _CALENDAR_VERSION, _PROVISIONAL = (
+    _FIELD_AT[name]
+    for name in (
+        "stopped_at",
+        "deadline",
+        "met",
+        "next_alert_at",
+        "problem",
+        "calendar",
+        "calendar_version",
+        "provisional",
+    )
+)
+
+
+_CYCLE, _STARTED = _FIELD_AT["cycle"], _FIELD_AT["started_at"]
+
+
+def _at_or_before(a: datetime, b: datetime) -> bool:
+    """``utc(a) <= utc(b)``: Python compares two zones' datetimes as
+    instants itself, and one zone's by wall time (then both go to UTC)."""
+    if a.tzinfo is not b.tzinfo:
+        return a <= b
+    return a.astimezone(UTC) <= b.astimezone(UTC)
+
+
+_TEMPLATES: Final[dict[int, tuple[SlaTarget, TargetRecord]]] = {}
+
+
+def _template(target: SlaTarget) -> TargetRecord:
+    """A record of ``target`` as it starts (its cycle and start set apart),
+    worked out once per target."""
+    hit = _TEMPLATES.get(id(target))
+    if hit is not None and hit[0] is target:
+        return hit[1]
+    record = TargetRecord(
+        name=target.name, cycle=1, stop=target.stop, started_at=datetime.min,
+        **_target_fields(target),
+    )  # fmt: skip
+    if len(_TEMPLATES) >= 256:
+        _TEMPLATES.clear()
+    _TEMPLATES[id(target)] = (target, record)
+    return record
+
+
+@lru_cache(maxsize=256)
+def _warnings(warn_at: tuple[float, ...]) -> tuple[tuple[str, float], ...]:
+    return tuple((f"warning:{w:g}", w) for w in warn_at)
+
+
+def _next_alert(r: TargetRecord) -> tuple[str | None, float | None]:
+    """:meth:`TargetRecord.next_alert` with its warning's fraction (``None``
+    for the breach)."""
+    sent = r.sent
+    for key, w in _warnings(r.warn_at):
+        if key not in sent:
+            return key, w
+    return (None, None) if "breach" in sent else ("breach", None)
+
+
+_STARTS: Final[dict[int, tuple[SlaPolicy, dict[str, list[SlaTarget]]]]] = {}
+
+
+def _starts(policy: SlaPolicy) -> dict[str, list[SlaTarget]]:
+    """The policy's targets by the event type that starts them (a decision
+    starts those that start when it takes effect), in the policy's order;
+    worked out once per policy."""
+    hit = _STARTS.get(id(policy))
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    by: dict[str, list[SlaTarget]] = {}
+    for target in policy:
+        kind = "decide" if target.start == "decision_effective" else target.start
+        by.setdefault(kind, []).append(target)
+    if len(_STARTS) >= 256:
+        _STARTS.clear()
+    _STARTS[id(policy)] = (policy, by)
+    return by
+
+
 def _move_targets(
-    records: list[TargetRecord], current: list[int], event: Event
+    records: list[TargetRecord], current: Sequence[int], event: Event
 ) -> tuple[set[int], bool]:
     """Pause, resume, stop or cancel this cycle's live targets on a status move.
 
@@ -534,28 +637,39 @@ def _move_targets(
     deadline standing (``touched``: saved, but its deadline needs no recompute)."""
     t, kind = event.at, event.type
     was, now_status = event.from_status, event.to_status
+    moved = was != now_status
+    cancelling = kind in _CANCELLING
     changed: set[int] = set()
     touched = False
     for i in current:
         r = records[i]
-        if not r.live:
+        if r.stopped_at is not None or r.cancelled_at is not None:
             continue
+        if not (
+            cancelling
+            or kind == r.stop
+            or (moved and (was in r.pause_in or now_status in r.pause_in))
+        ):
+            continue  # neither paused, resumed, stopped nor cancelled
         pauses = r.pauses
         if now_status in r.pause_in and was not in r.pause_in:
             pauses = (*pauses, (t, None))
         elif was in r.pause_in and now_status not in r.pause_in and r.open_pause:
             pauses = (*pauses[:-1], (pauses[-1][0], t))
         stopped = t if kind == r.stop else None
-        cancelled = t if kind in _CANCELLING else None
+        cancelled = t if cancelling else None
         if cancelled is not None and pauses and pauses[-1][1] is None:
             pauses = (*pauses[:-1], (pauses[-1][0], t))
         if pauses is r.pauses and stopped and r.deadline is not None and not cancelled:
             # a stop with the facts otherwise unchanged: the deadline stands
             # (a stop on a provisional deadline is not judged yet)
-            met = None if r.provisional else utc(stopped) <= utc(r.deadline)
-            records[i] = r._replace(stopped_at=stopped, met=met, next_alert_at=None)
+            values = list(r)
+            values[_STOPPED] = stopped
+            values[_MET] = None if r.provisional else _at_or_before(stopped, r.deadline)
+            values[_NEXT_ALERT_AT] = None
+            records[i] = _new_record(values)
             touched = True
         elif pauses is not r.pauses or stopped or cancelled:
-            records[i] = r._replace(pauses=pauses, stopped_at=stopped, cancelled_at=cancelled)
+            records[i] = _set(r, pauses=pauses, stopped_at=stopped, cancelled_at=cancelled)
             changed.add(i)
     return changed, touched

@@ -12,9 +12,11 @@ by (their order and their text fingerprint).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Final, NamedTuple, Protocol
 
 from complaintflow._fingerprint import comparable, fingerprint
+from complaintflow._status import OPEN_STATUSES
 from complaintflow.models import Complaint
 
 __all__ = [
@@ -22,10 +24,12 @@ __all__ = [
     "IndexRow",
     "from_db_time",
     "index_row",
+    "match_key_parts",
     "match_keys",
     "micros",
     "needs_triage",
     "order_key",
+    "reindex",
     "text_of",
 ]
 
@@ -91,6 +95,33 @@ def index_row(c: Complaint) -> IndexRow:
     )
 
 
+def reindex(old: IndexRow, c: Complaint) -> IndexRow:
+    """:func:`index_row` of ``c``, indexed before as ``old``: what never
+    changes after the submit (the id, the parties, the receipt) is taken
+    from ``old``."""
+    status = c.status
+    sla = c.sla
+    nxt = None if sla is None else sla.next_check
+    return _new_row(
+        (
+            old.id,
+            c.version,
+            status._value_,
+            status in OPEN_STATUSES,
+            old.complainant,
+            old.respondent,
+            c.category,
+            c.handler,
+            old.received_at,
+            None if nxt is None else nxt.astimezone(UTC),
+            c.category is None and c.classification is not None and c.classification.needs_triage,
+        )
+    )
+
+
+_new_row: Final = partial(tuple.__new__, IndexRow)
+
+
 def needs_triage(c: Complaint) -> bool:
     """Whether ``c`` waits for a handler to choose its category: the
     classifier was not sure enough (``classification.needs_triage``) and
@@ -112,5 +143,12 @@ def order_key(order_id: str) -> str:
 def match_keys(c: Complaint, *, order: bool = True) -> tuple[str, ...]:
     """The keys a store files ``c`` under for ``Store.find_like``: its text
     fingerprint, and its order when it names one (and ``order`` is true)."""
+    keys, extra = match_key_parts(c, order=order)
+    return keys if extra is None else (*keys, extra)
+
+
+def match_key_parts(c: Complaint, *, order: bool = True) -> tuple[tuple[str, ...], str | None]:
+    """:func:`match_keys` in two parts: the text's fingerprint (the
+    complaint's own tuple) and the order's key (``None`` without one)."""
     keys = c.fingerprint or fingerprint(text_of(c))
-    return keys if c.order_id is None or not order else (*keys, order_key(c.order_id))
+    return keys, None if c.order_id is None or not order else order_key(c.order_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right, insort
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -23,14 +23,29 @@ from complaintflow.stores._base import (
     failed,
     save_each,
 )
+from complaintflow.stores._compact import EventPacker, KeyIndex, PackedEvent
 from complaintflow.stores._find import check_find
-from complaintflow.stores._index import IndexRow, index_row, match_keys, micros, order_key
+from complaintflow.stores._index import (
+    IndexRow,
+    index_row,
+    match_key_parts,
+    match_keys,
+    micros,
+    order_key,
+    reindex,
+)
 from complaintflow.stores._vault import MemoryVault
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
 _GET: Final = itemgetter(*_FIELDS)
 _FIRST: Final = itemgetter(0)
+
+_RECENT: Final = 64
+"""How many of the complaints saved last are kept as the objects they are: a
+command on one of them neither builds it from its row nor writes its row and
+index row, which are brought up to date when it leaves them, or before a
+query reads the index."""
 
 Order = list[tuple[int, str]]
 """(received instant in microseconds, complaint id), kept sorted."""
@@ -46,22 +61,27 @@ def _complaint(row: tuple[Any, ...]) -> Complaint:
 
 class MemoryStore(MemoryVault):
     """Keeps everything in memory, behind one lock: complaints as compact
-    rows beside their index rows, events and notifications as the immutable
-    models they are. Complaints are also kept in receipt order (all of
+    rows beside their index rows, events as packed tuples (see
+    :mod:`~complaintflow.stores._compact`), notifications as the immutable
+    models they are; the complaints saved last as the objects they are
+    (:data:`_RECENT`). Complaints are also kept in receipt order (all of
     them, and per party) and under their match keys, so that ``find`` pages
     and the screens' look-ups never sort or scan the whole store."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._complaints: dict[str, tuple[Any, ...]] = {}
+        self._recent: OrderedDict[str, Complaint] = OrderedDict()
+        self._dirty: set[str] = set()  # recent ones whose row and index row are behind
         self._index: dict[str, IndexRow] = {}
-        self._events: dict[str, list[Event]] = {}
+        self._events: dict[str, list[PackedEvent]] = {}
+        self._packer = EventPacker()
         self._outbox: dict[str, Notification] = {}
         # parties never change after submit
         self._received: Order = []
         self._by_complainant: dict[str, Order] = {}
         self._by_respondent: dict[str, Order] = {}
-        self._by_key: dict[tuple[str, str], list[str]] = {}
+        self._by_key = KeyIndex()
         self._vault: dict[str, tuple[tuple[str, str], ...]] = {}
         self._vault_parties: dict[str, dict[str, None]] = {}
 
@@ -69,6 +89,9 @@ class MemoryStore(MemoryVault):
         """Nothing to release."""
 
     def load(self, complaint_id: str) -> Complaint | None:
+        c = self._recent.get(complaint_id)
+        if c is not None:
+            return c
         row = self._complaints.get(complaint_id)
         return None if row is None else _complaint(row)
 
@@ -81,26 +104,66 @@ class MemoryStore(MemoryVault):
         notifications: Sequence[Notification] = (),
     ) -> None:
         with self._lock:
-            current = self._complaints.get(complaint.id)
-            version = current[_VERSION] if current is not None else 0
+            cid = complaint.id
+            last = self._recent.get(cid)
+            row = self._complaints.get(cid) if last is None else None
+            is_new = last is None and row is None
+            version = last.version if last is not None else 0 if row is None else row[_VERSION]
             if version != expected_version:
                 raise ConcurrencyError(
                     f"complaint {complaint.id!r} is at version {version}, "
                     f"not {expected_version}: reload and try again"
                 )
-            trail = self._events.get(complaint.id, [])
-            check_seqs(len(trail), events)
+            trail = self._events.get(complaint.id)
+            seq = 0 if trail is None else len(trail)
+            if len(events) != 1 or events[0].seq != seq + 1:
+                check_seqs(seq, events)
             for n in notifications:
                 if n.id in self._outbox:
                     raise ConcurrencyError(f"notification {n.id!r} exists already")
-            ix = index_row(complaint)
-            if current is None:
+            packed = [self._packer.pack(e) for e in events]
+            if is_new:
+                ix = self._index[cid] = index_row(complaint)
+                self._complaints[cid] = _row(complaint)
                 self._file(complaint, ix)
-            self._complaints[complaint.id] = _row(complaint)
-            self._index[complaint.id] = ix
-            self._events[complaint.id] = [*trail, *events]
+            else:
+                self._dirty.add(cid)
+            self._remember(complaint)
+            if trail is None:
+                self._events[cid] = packed
+            else:
+                trail += packed
             for n in notifications:
                 self._outbox[n.id] = n
+
+    def _remember(self, c: Complaint) -> None:
+        recent = self._recent
+        if recent.pop(c.id, None) is None and len(recent) >= _RECENT:
+            cid, old = recent.popitem(last=False)  # the one saved longest ago
+            if cid in self._dirty:
+                self._dirty.discard(cid)
+                self._write_back(old)
+        recent[c.id] = c
+
+    def _write_back(self, c: Complaint) -> None:
+        self._complaints[c.id] = _row(c)
+        self._index[c.id] = reindex(self._index[c.id], c)
+
+    def _flush(self) -> None:
+        """Bring the rows and index rows of the recent complaints up to date
+        (with the lock held)."""
+        recent = self._recent
+        for cid in self._dirty:
+            self._write_back(recent[cid])
+        self._dirty.clear()
+
+    def _is_open(self, ix: IndexRow) -> bool:
+        c = self._recent.get(ix.id)
+        return ix.is_open if c is None else c.is_open
+
+    def _current(self, complaint_id: str) -> Complaint:
+        c = self._recent.get(complaint_id)
+        return _complaint(self._complaints[complaint_id]) if c is None else c
 
     def _file(self, c: Complaint, ix: IndexRow) -> None:
         entry = (micros(ix.received_at), c.id)
@@ -108,8 +171,7 @@ class MemoryStore(MemoryVault):
         insort(self._by_complainant.setdefault(ix.complainant, []), entry)
         if ix.respondent is not None:
             insort(self._by_respondent.setdefault(ix.respondent, []), entry)
-        for key in match_keys(c):
-            self._by_key.setdefault((ix.complainant, key), []).append(c.id)
+        self._by_key.add(ix.complainant, c.id, *match_key_parts(c))
 
     def _unfile_keys(self, complaint_id: str) -> None:
         """Take a complaint out of the duplicate screen's keys (the lock held)."""
@@ -117,12 +179,7 @@ class MemoryStore(MemoryVault):
         if row is None:
             return
         c = _complaint(row)
-        for key in match_keys(c):
-            filed = self._by_key.get((c.complainant.id, key))
-            if filed is not None and complaint_id in filed:
-                filed.remove(complaint_id)
-                if not filed:
-                    del self._by_key[c.complainant.id, key]
+        self._by_key.remove(c.complainant.id, complaint_id, match_keys(c))
 
     def _complaints_of(self, party_id: str) -> list[str]:
         return [cid for _, cid in self._by_complainant.get(party_id, ())]
@@ -131,7 +188,8 @@ class MemoryStore(MemoryVault):
         return save_each(self, saves)
 
     def events(self, complaint_id: str) -> list[Event]:
-        return list(self._events.get(complaint_id, ()))
+        unpack = self._packer.unpack
+        return [unpack(complaint_id, row) for row in self._events.get(complaint_id, ())]
 
     def notifications(self, complaint_id: str | None = None) -> list[Notification]:
         """Every notification (of one complaint), delivered or not."""
@@ -197,13 +255,15 @@ class MemoryStore(MemoryVault):
 
     def due(self, before: datetime, *, limit: int = 1000) -> list[Complaint]:
         by = utc(before)
+        with self._lock:
+            self._flush()
         out = [
             (ix.next_check, ix.id)
             for ix in list(self._index.values())
             if ix.next_check is not None and ix.next_check <= by
         ]
         out.sort(key=_FIRST)
-        return [_complaint(self._complaints[cid]) for _, cid in out[:limit]]
+        return [self._current(cid) for _, cid in out[:limit]]
 
     def find(
         self,
@@ -238,6 +298,7 @@ class MemoryStore(MemoryVault):
         out: list[Complaint] = []
         skip = offset
         with self._lock:  # walks the order list in place: no writer meanwhile
+            self._flush()
             rows = self._matching(order, open_only, statuses, checks)
             for ix in rows:
                 if skip > 0:
@@ -245,7 +306,7 @@ class MemoryStore(MemoryVault):
                     continue
                 if len(out) >= limit:
                     break
-                out.append(_complaint(self._complaints[ix.id]))
+                out.append(self._current(ix.id))
         return out
 
     def _matching(
@@ -281,7 +342,7 @@ class MemoryStore(MemoryVault):
     ) -> list[Complaint]:
         order, lo, hi = self._window(complainant, since, until)
         picked = order[max(lo, hi - max(limit, 0)) : hi]
-        return [_complaint(self._complaints[cid]) for _, cid in picked]
+        return [self._current(cid) for _, cid in picked]
 
     def find_like(
         self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
@@ -291,13 +352,15 @@ class MemoryStore(MemoryVault):
         order = None if complaint.order_id is None else order_key(complaint.order_id)
         score: Counter[str] = Counter()
         for key in match_keys(complaint, order=same_order):
-            for cid in self._by_key.get((who, key), ()):
+            for cid in self._by_key.ids(who, key):
                 score[cid] += 1000 if key == order else 1
         score.pop(complaint.id, None)
+        # parties and receipt never change: only whether it is open may be
+        # behind in the index row of a recent complaint
         rows = [
             ix
             for ix in map(self._index.__getitem__, score)
-            if ix.is_open and (them is None or ix.respondent in (None, them))
+            if self._is_open(ix) and (them is None or ix.respondent in (None, them))
         ]
         rows.sort(key=lambda ix: (-score[ix.id], ix.received_at, ix.id))
-        return [_complaint(self._complaints[ix.id]) for ix in rows[: max(limit, 0)]]
+        return [self._current(ix.id) for ix in rows[: max(limit, 0)]]
