@@ -23,7 +23,7 @@ from typing import Any, Final
 from complaintflow import _fingerprint
 from complaintflow._base import REDACTED, aware, fast_new, utc
 from complaintflow._status import OPEN_STATUSES, Status
-from complaintflow._vault import Vault, hydrate, owned
+from complaintflow._vault import ERASED, Vault, hydrate, owned
 from complaintflow.errors import (
     ConcurrencyError,
     ErasureRefused,
@@ -59,6 +59,8 @@ class RetentionPolicy:
             raise InvalidInput.field("closed_years", "must be a whole number of years")
         if not 0 < self.closed_years <= 100:
             raise InvalidInput.field("closed_years", "must be between 1 and 100")
+        if not isinstance(self.cites, str):
+            raise InvalidInput.field("cites", "must be a text")
 
     def cutoff(self, now: datetime) -> datetime:
         """Complaints closed at or before this instant are past retention
@@ -92,6 +94,14 @@ def _text(value: object, field: str, most: int) -> str:
     return value.strip()
 
 
+def _flag(value: object, field: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (a truthy text such as
+    ``"no"`` must not force an erasure)."""
+    if not isinstance(value, bool):
+        raise InvalidInput.field(field, "must be true or false")
+    return value
+
+
 @cache
 def _pack_retention(name: str) -> RetentionPolicy | None:
     try:
@@ -103,6 +113,12 @@ def _pack_retention(name: str) -> RetentionPolicy | None:
     if not isinstance(raw, dict):
         return None
     return RetentionPolicy(raw.get("closed_years"), str(raw.get("cites", "")))  # type: ignore[arg-type]
+
+
+def _owner(field: str) -> str:
+    """Whose vault entry holds a personal field: ``respondent.*`` the
+    respondent's, the others the complainant's."""
+    return "respondent" if field.startswith("respondent.") else "complainant"
 
 
 def _ended(c: Complaint) -> datetime:
@@ -139,6 +155,7 @@ class PersonalData:
         of the complaints concerned."""
         party_id = _text(party_id, "party_id", 200)
         reason = _text(reason, "reason", 2000)
+        force = _flag(force, "force")
         actor = actor if actor is not None else Actor.system()
         if not isinstance(actor, Actor):
             raise InvalidInput.field("actor", "must be an Actor")
@@ -161,7 +178,7 @@ class PersonalData:
         if self._vault.keys is not None:
             self._vault.keys.destroy(party_id)
         _fingerprint._fingerprint.cache_clear()  # it remembers recent texts
-        data = {"party": party_id, "reason": reason, "forced": bool(force)}
+        data = {"party": party_id, "reason": reason, "forced": force}
         for c in theirs:
             self._record_erasure(c.id, actor.id, data)
         return [c.id for c in theirs]
@@ -230,6 +247,7 @@ class PersonalData:
         now = aware(now, "now") if now is not None else self.now()
         if policy is not None and not isinstance(policy, RetentionPolicy):
             raise InvalidInput.field("policy", "must be a RetentionPolicy")
+        dry_run = _flag(dry_run, "dry_run")
         due = [c.id for c in self._past_retention(now, policy)]
         if dry_run:
             return due
@@ -237,6 +255,8 @@ class PersonalData:
             self.store.vault_erase(complaint_id=cid)
             data = {"party": None, "reason": "retention", "forced": False}
             self._record_erasure(cid, "system", data)
+        if due:
+            _fingerprint._fingerprint.cache_clear()  # it remembers recent texts
         return due
 
     def _retention_of(self, c: Complaint, policy: RetentionPolicy | None) -> RetentionPolicy:
@@ -292,13 +312,14 @@ class PersonalData:
     def _export_one(self, c: Complaint, party_id: str) -> dict[str, Any]:
         mine = [e for e in self.store.vault_read([c.id]) if e.party_id == party_id]
         own = owned(c, {party_id: self._vault.open(mine[0]) or {}} if mine else {})
-        others = {f: REDACTED for f in c.personal if f not in own}
-        seen = hydrate(c, {**others, **own})
         roles = [
             role
             for role, p in (("complainant", c.complainant), ("respondent", c.respondent))
             if p is not None and p.id == party_id
         ]
+        # their own fields no longer held read [erased], the other party's [redacted]
+        gone = {f: ERASED if _owner(f) in roles else REDACTED for f in c.personal}
+        seen = hydrate(c, {**gone, **own})
         notes = [n for n in self.store.notifications(c.id) if n.recipient == party_id]
         return {
             "roles": roles,
