@@ -102,3 +102,33 @@ def test_retention_forgets_the_texts_the_fingerprint_remembers(engine: cf.Engine
     hits = _fingerprint._fingerprint.cache_info().hits
     _fingerprint._fingerprint(text)
     assert _fingerprint._fingerprint.cache_info().hits == hits  # no longer held
+
+
+@pytest.mark.parametrize(
+    ("party_id", "reason", "field"),
+    [
+        ("u-1\x00", "asked", "party_id"),
+        ("u-\ud800", "asked", "party_id"),
+        ("u-1\n", "asked", None),  # stripped: u-1 itself
+        ("u-1", "asked \ud800", "reason"),
+        ("u-1", "asked\x00", "reason"),
+        ("u-1", "asked\x1b[2J", "reason"),
+    ],
+)
+def test_control_characters_are_refused_before_anything_is_erased(
+    tmp_path: Any, party_id: str, reason: str, field: str | None
+) -> None:
+    store = cf.stores.SQLiteStore(str(tmp_path / "c.sqlite3"))
+    engine = cf.Engine(store=store, load_entry_points=False, clock=FakeClock(T0))
+    c = engine.submit(_new(), actor=COMPLAINANT)
+    before = _state(engine, c.id)
+    if field is None:
+        assert engine.erase(party_id, reason, actor=SUPERVISOR, force=True) == [c.id]
+        return
+    with pytest.raises(cf.InvalidInput, match=f"^{field}: contains the control character"):
+        engine.erase(party_id, reason, actor=SUPERVISOR, force=True)
+    assert _state(engine, c.id) == before
+    if field == "party_id":
+        with pytest.raises(cf.InvalidInput, match="^party_id: contains the control character"):
+            engine.export_person(party_id)
+    store.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any, Final
 
 from complaintflow import _fingerprint
-from complaintflow._base import REDACTED, aware, fast_new, utc
+from complaintflow._base import REDACTED, aware, fast_new, id_printable, printable, utc
 from complaintflow._status import OPEN_STATUSES, Status
 from complaintflow._vault import ERASED, Vault, hydrate, owned
 from complaintflow.errors import (
@@ -85,13 +85,18 @@ DEFAULT_RETENTION: Final = RetentionPolicy(
 """Three years after closing, for complaints whose pack has no retention."""
 
 
-def _text(value: object, field: str, most: int) -> str:
-    """A stripped, non-empty text of at most ``most`` characters."""
+def _text(value: object, field: str, most: int, check: Callable[[str], str] = printable) -> str:
+    """A stripped, non-empty text of at most ``most`` characters that
+    ``check`` accepts (no control character, no lone surrogate: no store
+    could encode it)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput.field(field, "must be a non-empty text")
     if len(value) > most:
         raise InvalidInput.field(field, f"must be at most {most} characters")
-    return value.strip()
+    try:
+        return check(value.strip())
+    except ValueError as e:
+        raise InvalidInput.field(field, str(e)) from None
 
 
 def _flag(value: object, field: str) -> bool:
@@ -153,7 +158,7 @@ class PersonalData:
         (:class:`~complaintflow.errors.ErasureRefused`) while a complaint
         of theirs is open, unless ``force`` by a supervisor. Returns the ids
         of the complaints concerned."""
-        party_id = _text(party_id, "party_id", 200)
+        party_id = _text(party_id, "party_id", 200, id_printable)
         reason = _text(reason, "reason", 2000)
         force = _flag(force, "force")
         actor = actor if actor is not None else Actor.system()
@@ -298,7 +303,7 @@ class PersonalData:
         complaint they are a party of, with their own personal fields (the
         other party's read ``[redacted]``), its events, and the
         notifications sent to them (no complaints when nothing is held)."""
-        party_id = _text(party_id, "party_id", 200)
+        party_id = _text(party_id, "party_id", 200, id_printable)
         complaints = []
         for c in self._complaints_of(party_id):
             complaints.append(self._export_one(c, party_id))
