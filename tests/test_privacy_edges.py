@@ -132,3 +132,27 @@ def test_control_characters_are_refused_before_anything_is_erased(
         with pytest.raises(cf.InvalidInput, match="^party_id: contains the control character"):
             engine.export_person(party_id)
     store.close()
+
+
+@pytest.mark.parametrize("how", ["withdraw", "reject"])
+def test_a_later_event_does_not_postpone_retention(how: str) -> None:
+    clock = FakeClock(T0)
+    engine = cf.Engine(load_entry_points=False, clock=clock)
+    handler = cf.Actor(id="h-1", roles=frozenset({"handler"}))
+    c = engine.submit(_new(), actor=COMPLAINANT)
+    clock.advance(hours=1)
+    if how == "withdraw":
+        engine.handle(c.id, cf.Withdraw(actor=COMPLAINANT, reason="sorted"))
+    else:
+        engine.handle(c.id, cf.Reject(actor=handler, reason="out_of_scope", statement="not ours"))
+    ended = clock()
+    assert engine.get(c.id).closed_at is None  # the record says when by its events only
+    # two years on, the shop is erased: an `erased` event on this complaint
+    clock.advance(days=730)
+    engine.erase("shop-9", "account closed")
+    # the guide's pack keeps personal data three years after the end
+    # (2026-03-02 10:00 UTC): due from 2029-03-02 10:00, not three years
+    # after the shop's erasure
+    assert engine.apply_retention(ended.replace(year=2029) - timedelta(seconds=1)) == []
+    assert engine.apply_retention(ended.replace(year=2029)) == [c.id]
+    assert engine.view(c.id, actor=handler).complainant.name == "[erased]"

@@ -126,9 +126,20 @@ def _owner(field: str) -> str:
     return "respondent" if field.startswith("respondent.") else "complainant"
 
 
-def _ended(c: Complaint) -> datetime:
-    """When a complaint that is no longer open ended."""
-    return utc(c.closed_at or c.updated_at)
+def _ended_by(store: Store, c: Complaint, cutoff: datetime) -> bool:
+    """Whether a complaint that is no longer open ended at or before
+    ``cutoff``: its ``closed_at``; a rejected or withdrawn one has none, and
+    its last event may be later than its end (a note, the other party's
+    erasure), so unless that event is before the cutoff too, the event
+    that moved it into its status says when."""
+    if c.closed_at is not None:
+        return utc(c.closed_at) <= cutoff
+    if utc(c.received_at) > cutoff:
+        return False  # it ended after it was received
+    if utc(c.updated_at) <= cutoff:
+        return True
+    ends = [e.at for e in store.events(c.id) if e.to_status == c.status != e.from_status]
+    return bool(ends) and utc(ends[-1]) <= cutoff
 
 
 class PersonalData:
@@ -288,7 +299,8 @@ class PersonalData:
             past = [
                 c
                 for c in page
-                if c.personal and _ended(c) <= utc(self._retention_of(c, policy).cutoff(now))
+                if c.personal
+                and _ended_by(self.store, c, utc(self._retention_of(c, policy).cutoff(now)))
             ]
             held = {e.complaint_id for e in self.store.vault_read([c.id for c in past])}
             out += [c for c in past if c.id in held]
