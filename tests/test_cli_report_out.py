@@ -1,6 +1,7 @@
-"""The report commands never write over their database (docs/reports.md,
-docs/analysis.md): an output naming the store file, its WAL, shared memory
-or journal file, or a link to it is refused, and the store is unchanged."""
+"""The commands that read a database (the reports, ``rules export``) never
+write over it (docs/reports.md): an output naming the store file, its WAL,
+shared memory or journal file, or a link to it is refused, and the store
+is unchanged."""
 
 from __future__ import annotations
 
@@ -34,7 +35,12 @@ def _digest(path: Path) -> str:
 
 @pytest.mark.parametrize(
     ("command", "option"),
-    [("sla-report", "--out"), ("report", "--output"), ("report", "--chart")],
+    [
+        ("sla-report", "--out"),
+        ("report", "--output"),
+        ("report", "--chart"),
+        ("rules export", "--output"),
+    ],
 )
 @pytest.mark.parametrize("target", ["same", "relative", "wal", "symlink", "hardlink"])
 def test_an_output_onto_the_database_is_refused(
@@ -59,7 +65,8 @@ def test_an_output_onto_the_database_is_refused(
         os.link(db, out)
     monkeypatch.chdir(tmp_path)
     before = _digest(db)
-    assert main([command, "--db", str(db), *WINDOW, option, out]) == 1
+    window = [] if command.startswith("rules") else WINDOW
+    assert main([*command.split(), "--db", str(db), *window, option, out]) == 1
     assert f"{option}: is the database" in capsys.readouterr().err
     assert _digest(db) == before
     assert not (tmp_path / "cf.sqlite3-wal").exists()

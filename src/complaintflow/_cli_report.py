@@ -6,13 +6,12 @@ timeliness, §3.3) as JSON, CSV tables or an SVG chart."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from complaintflow._cli_options import add_keys_argument
+from complaintflow._cli_options import add_keys_argument, refused_outputs
 
 __all__ = ["add_parser"]
 
@@ -82,28 +81,6 @@ def _when(text: str, name: str) -> datetime:
         raise ValueError(f"--{name}: not an ISO 8601 time: {text!r}") from None
 
 
-def _onto_db(db: str, outputs: dict[str, str | None]) -> str | None:
-    """The first of ``outputs`` (option -> path) that is the database file
-    or one of its ``-wal``, ``-shm`` and ``-journal`` files: writing there
-    would destroy the store; ``None`` when none is."""
-    base = Path(db).resolve()
-    kept = {base, *(base.with_name(base.name + end) for end in ("-wal", "-shm", "-journal"))}
-    for option, out in outputs.items():
-        if out and (
-            Path(out).resolve() in kept or (Path(out).exists() and os.path.samefile(out, db))
-        ):
-            return option
-    return None
-
-
-def _refused_outputs(db: str, outputs: dict[str, str | None]) -> bool:
-    """Print an error and say so when an output would overwrite the database."""
-    option = _onto_db(db, outputs)
-    if option is not None:
-        print(f"error: {option}: is the database given as --db: write elsewhere", file=sys.stderr)
-    return option is not None
-
-
 def _write(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -141,7 +118,7 @@ def run_sla(args: argparse.Namespace) -> int:
     if not Path(args.db).is_file():
         print(f"error: --db: no such file {args.db!r}", file=sys.stderr)
         return 1
-    if _refused_outputs(args.db, {"--out": args.out}):
+    if refused_outputs(args.db, {"--out": args.out}):
         return 1
     try:
         text, summary = _sla_text(args)
@@ -167,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.db).is_file():
         print(f"error: --db: no such file {args.db!r}", file=sys.stderr)
         return 1
-    if _refused_outputs(args.db, {"--output": args.output, "--chart": args.chart}):
+    if refused_outputs(args.db, {"--output": args.output, "--chart": args.chart}):
         return 1
     try:
         since, until = _when(args.since, "since"), _when(args.until, "until")
