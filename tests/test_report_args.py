@@ -36,7 +36,7 @@ def test_a_chart_size_is_whole_pixels_in_range(
     report = engine.sla_report(SINCE, UNTIL)
     analysis = engine.analysis(SINCE, UNTIL)
     for draw in (report.to_svg, analysis.svg):
-        with pytest.raises(cf.InvalidInput, match=f"^{field}: must be a whole number of pixels"):
+        with pytest.raises(cf.InvalidInput, match=rf"^{field}: must be a whole number of pixels"):
             draw(**size)  # type: ignore[arg-type]
 
 
@@ -52,7 +52,7 @@ def test_the_default_and_the_bounds_of_a_chart_size_draw(engine: cf.Engine) -> N
 
 @pytest.mark.parametrize("batch", [0, -1, 10**7, True, "500"])
 def test_a_batch_out_of_range_names_the_batch(engine: cf.Engine, batch: object) -> None:
-    with pytest.raises(cf.InvalidInput, match="^batch: "):
+    with pytest.raises(cf.InvalidInput, match=r"^batch: "):
         engine.sla_report(SINCE, UNTIL, batch=batch)  # type: ignore[arg-type]
-    with pytest.raises(cf.InvalidInput, match="^batch: "):
+    with pytest.raises(cf.InvalidInput, match=r"^batch: "):
         engine.simulate(batch=batch)  # type: ignore[arg-type]
