@@ -9,10 +9,23 @@ from datetime import date
 from html import escape
 from typing import Final
 
+from complaintflow.errors import InvalidInput
+
 __all__ = ["line_chart"]
 
 _COLOURS: Final = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#7f7f7f")
 _LEFT, _RIGHT, _TOP, _BOTTOM = 40, 130, 20, 30
+_LARGEST: Final = 10_000
+_PLOT: Final = 100
+"""The least width and height of the plot area, in pixels."""
+
+
+def _size(value: object, field: str, least: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= _LARGEST:
+        raise InvalidInput.field(
+            field, f"must be a whole number of pixels from {least} to {_LARGEST}"
+        )
+    return value
 
 
 def line_chart(
@@ -28,7 +41,11 @@ def line_chart(
     """One line per series over ``weeks`` (any labels: the first and the
     last are written under the x-axis), with a legend and the y-axis' top:
     ``peak``, else the largest value. A ``None`` value is left out of its
-    line. ``legend`` is the width kept on the right for the legend."""
+    line. ``legend`` is the width kept on the right for the legend.
+    ``width`` and ``height`` are whole pixels, room for a plot of at least
+    100 by 100 and at most 10,000 (else InvalidInput)."""
+    width = _size(width, "width", _LEFT + legend + _PLOT)
+    height = _size(height, "height", _TOP + _BOTTOM + _PLOT)
     if peak is None:
         peak = max((max((x for x in v if x is not None), default=0) for v in series.values()),
                    default=0) or 1  # fmt: skip

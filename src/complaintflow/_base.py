@@ -50,7 +50,9 @@ def printable(value: str) -> str:
     return value
 
 
-def _id_printable(value: str) -> str:
+def id_printable(value: str) -> str:
+    """``value`` if it has no control character at all (an identifier), else
+    ValueError as :func:`printable`."""
     _refuse(_ID_CONTROL.search(value))
     return value
 
@@ -88,7 +90,7 @@ Short = Annotated[str, Field(max_length=500), AfterValidator(printable)]
 Id = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_id_printable),
+    AfterValidator(id_printable),
 ]
 """An identifier: stripped, 1 to 200 characters, no control characters."""
 Moment = Annotated[AwareDatetime, AfterValidator(in_range)]

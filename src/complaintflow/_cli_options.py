@@ -10,17 +10,23 @@ not there means the keys are kept elsewhere, and the command stops with an
 error that says to pass ``--keys`` instead of reading the field as erased.
 Without the ``crypto`` extra, a plain vault reads as before and an
 encrypted entry raises ``MissingDependency`` naming the extra.
+
+And a check of output files: a command that reads the database never
+writes its output over it (:func:`refused_outputs`).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from complaintflow._crypto import Encryption, KeyStore, VaultKeyStore
 from complaintflow.errors import InvalidInput, MissingDependency
 
-__all__ = ["add_keys_argument", "encryption_for", "load_object"]
+__all__ = ["add_keys_argument", "encryption_for", "load_object", "refused_outputs"]
 
 
 def load_object(spec: str, field: str = "plugin") -> object:
@@ -82,3 +88,25 @@ def encryption_for(store: Any, spec: str | None) -> Encryption | None:
     if not isinstance(keys, KeyStore):
         raise InvalidInput.field("keys", f"{spec!r}: not a KeyStore (key() and destroy())")
     return Encryption(keys=keys)
+
+
+def _onto_db(db: str, outputs: dict[str, str | None]) -> str | None:
+    """The first of ``outputs`` (option -> path) that is the database file
+    or one of its ``-wal``, ``-shm`` and ``-journal`` files: writing there
+    would destroy the store; ``None`` when none is."""
+    base = Path(db).resolve()
+    kept = {base, *(base.with_name(base.name + end) for end in ("-wal", "-shm", "-journal"))}
+    for option, out in outputs.items():
+        if out and (
+            Path(out).resolve() in kept or (Path(out).exists() and os.path.samefile(out, db))
+        ):
+            return option
+    return None
+
+
+def refused_outputs(db: str, outputs: dict[str, str | None]) -> bool:
+    """Print an error and say so when an output would overwrite the database."""
+    option = _onto_db(db, outputs)
+    if option is not None:
+        print(f"error: {option}: is the database given as --db: write elsewhere", file=sys.stderr)
+    return option is not None

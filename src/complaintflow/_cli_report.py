@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from complaintflow._cli_options import add_keys_argument
+from complaintflow._cli_options import add_keys_argument, refused_outputs
 
 __all__ = ["add_parser"]
 
@@ -118,6 +118,8 @@ def run_sla(args: argparse.Namespace) -> int:
     if not Path(args.db).is_file():
         print(f"error: --db: no such file {args.db!r}", file=sys.stderr)
         return 1
+    if refused_outputs(args.db, {"--out": args.out}):
+        return 1
     try:
         text, summary = _sla_text(args)
         _write(text, args.out)
@@ -141,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not Path(args.db).is_file():
         print(f"error: --db: no such file {args.db!r}", file=sys.stderr)
+        return 1
+    if refused_outputs(args.db, {"--output": args.output, "--chart": args.chart}):
         return 1
     try:
         since, until = _when(args.since, "since"), _when(args.until, "until")

@@ -92,13 +92,15 @@ def _triage(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from complaintflow._cli_options import encryption_for, refused_outputs
     from complaintflow.errors import ComplaintFlowError
     from complaintflow.rules._learning import labelled_examples, write_labelled
 
+    if refused_outputs(args.db, {"--output": args.output}):
+        return 1
     store = _open(args.db)
     if store is None:
         return 1
-    from complaintflow._cli_options import encryption_for
     from complaintflow._vault import Vault
 
     try:  # the descriptions are in the vault

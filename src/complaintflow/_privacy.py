@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,9 +21,9 @@ from importlib import resources
 from typing import Any, Final
 
 from complaintflow import _fingerprint
-from complaintflow._base import REDACTED, aware, fast_new, utc
+from complaintflow._base import REDACTED, aware, fast_new, id_printable, printable, utc
 from complaintflow._status import OPEN_STATUSES, Status
-from complaintflow._vault import Vault, hydrate, owned
+from complaintflow._vault import ERASED, Vault, hydrate, owned
 from complaintflow.errors import (
     ConcurrencyError,
     ErasureRefused,
@@ -59,6 +59,8 @@ class RetentionPolicy:
             raise InvalidInput.field("closed_years", "must be a whole number of years")
         if not 0 < self.closed_years <= 100:
             raise InvalidInput.field("closed_years", "must be between 1 and 100")
+        if not isinstance(self.cites, str):
+            raise InvalidInput.field("cites", "must be a text")
 
     def cutoff(self, now: datetime) -> datetime:
         """Complaints closed at or before this instant are past retention
@@ -83,13 +85,26 @@ DEFAULT_RETENTION: Final = RetentionPolicy(
 """Three years after closing, for complaints whose pack has no retention."""
 
 
-def _text(value: object, field: str, most: int) -> str:
-    """A stripped, non-empty text of at most ``most`` characters."""
+def _text(value: object, field: str, most: int, check: Callable[[str], str] = printable) -> str:
+    """A stripped, non-empty text of at most ``most`` characters that
+    ``check`` accepts (no control character, no lone surrogate: no store
+    could encode it)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput.field(field, "must be a non-empty text")
     if len(value) > most:
         raise InvalidInput.field(field, f"must be at most {most} characters")
-    return value.strip()
+    try:
+        return check(value.strip())
+    except ValueError as e:
+        raise InvalidInput.field(field, str(e)) from None
+
+
+def _flag(value: object, field: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (a truthy text such as
+    ``"no"`` must not force an erasure)."""
+    if not isinstance(value, bool):
+        raise InvalidInput.field(field, "must be true or false")
+    return value
 
 
 @cache
@@ -105,9 +120,26 @@ def _pack_retention(name: str) -> RetentionPolicy | None:
     return RetentionPolicy(raw.get("closed_years"), str(raw.get("cites", "")))  # type: ignore[arg-type]
 
 
-def _ended(c: Complaint) -> datetime:
-    """When a complaint that is no longer open ended."""
-    return utc(c.closed_at or c.updated_at)
+def _owner(field: str) -> str:
+    """Whose vault entry holds a personal field: ``respondent.*`` the
+    respondent's, the others the complainant's."""
+    return "respondent" if field.startswith("respondent.") else "complainant"
+
+
+def _ended_by(store: Store, c: Complaint, cutoff: datetime) -> bool:
+    """Whether a complaint that is no longer open ended at or before
+    ``cutoff``: its ``closed_at``; a rejected or withdrawn one has none, and
+    its last event may be later than its end (a note, the other party's
+    erasure), so unless that event is before the cutoff too, the event
+    that moved it into its status says when."""
+    if c.closed_at is not None:
+        return utc(c.closed_at) <= cutoff
+    if utc(c.received_at) > cutoff:
+        return False  # it ended after it was received
+    if utc(c.updated_at) <= cutoff:
+        return True
+    ends = [e.at for e in store.events(c.id) if e.to_status == c.status != e.from_status]
+    return bool(ends) and utc(ends[-1]) <= cutoff
 
 
 class PersonalData:
@@ -137,8 +169,9 @@ class PersonalData:
         (:class:`~complaintflow.errors.ErasureRefused`) while a complaint
         of theirs is open, unless ``force`` by a supervisor. Returns the ids
         of the complaints concerned."""
-        party_id = _text(party_id, "party_id", 200)
+        party_id = _text(party_id, "party_id", 200, id_printable)
         reason = _text(reason, "reason", 2000)
+        force = _flag(force, "force")
         actor = actor if actor is not None else Actor.system()
         if not isinstance(actor, Actor):
             raise InvalidInput.field("actor", "must be an Actor")
@@ -161,7 +194,7 @@ class PersonalData:
         if self._vault.keys is not None:
             self._vault.keys.destroy(party_id)
         _fingerprint._fingerprint.cache_clear()  # it remembers recent texts
-        data = {"party": party_id, "reason": reason, "forced": bool(force)}
+        data = {"party": party_id, "reason": reason, "forced": force}
         for c in theirs:
             self._record_erasure(c.id, actor.id, data)
         return [c.id for c in theirs]
@@ -230,6 +263,7 @@ class PersonalData:
         now = aware(now, "now") if now is not None else self.now()
         if policy is not None and not isinstance(policy, RetentionPolicy):
             raise InvalidInput.field("policy", "must be a RetentionPolicy")
+        dry_run = _flag(dry_run, "dry_run")
         due = [c.id for c in self._past_retention(now, policy)]
         if dry_run:
             return due
@@ -237,6 +271,8 @@ class PersonalData:
             self.store.vault_erase(complaint_id=cid)
             data = {"party": None, "reason": "retention", "forced": False}
             self._record_erasure(cid, "system", data)
+        if due:
+            _fingerprint._fingerprint.cache_clear()  # it remembers recent texts
         return due
 
     def _retention_of(self, c: Complaint, policy: RetentionPolicy | None) -> RetentionPolicy:
@@ -263,7 +299,8 @@ class PersonalData:
             past = [
                 c
                 for c in page
-                if c.personal and _ended(c) <= utc(self._retention_of(c, policy).cutoff(now))
+                if c.personal
+                and _ended_by(self.store, c, utc(self._retention_of(c, policy).cutoff(now)))
             ]
             held = {e.complaint_id for e in self.store.vault_read([c.id for c in past])}
             out += [c for c in past if c.id in held]
@@ -278,7 +315,7 @@ class PersonalData:
         complaint they are a party of, with their own personal fields (the
         other party's read ``[redacted]``), its events, and the
         notifications sent to them (no complaints when nothing is held)."""
-        party_id = _text(party_id, "party_id", 200)
+        party_id = _text(party_id, "party_id", 200, id_printable)
         complaints = []
         for c in self._complaints_of(party_id):
             complaints.append(self._export_one(c, party_id))
@@ -292,13 +329,14 @@ class PersonalData:
     def _export_one(self, c: Complaint, party_id: str) -> dict[str, Any]:
         mine = [e for e in self.store.vault_read([c.id]) if e.party_id == party_id]
         own = owned(c, {party_id: self._vault.open(mine[0]) or {}} if mine else {})
-        others = {f: REDACTED for f in c.personal if f not in own}
-        seen = hydrate(c, {**others, **own})
         roles = [
             role
             for role, p in (("complainant", c.complainant), ("respondent", c.respondent))
             if p is not None and p.id == party_id
         ]
+        # their own fields no longer held read [erased], the other party's [redacted]
+        gone = {f: ERASED if _owner(f) in roles else REDACTED for f in c.personal}
+        seen = hydrate(c, {**gone, **own})
         notes = [n for n in self.store.notifications(c.id) if n.recipient == party_id]
         return {
             "roles": roles,

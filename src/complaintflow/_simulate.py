@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from pydantic import Field
 
+from complaintflow._args import positive_int
 from complaintflow._base import Model
 from complaintflow._reducer import apply_event
 from complaintflow._sla_scan import BATCH, sla_facts
@@ -222,8 +223,7 @@ def simulate(
         raise InvalidInput.field("policy", "must be an SlaPolicy or None")
     if calendar is not None and not isinstance(calendar, BusinessCalendar):
         raise InvalidInput.field("calendar", "must be a BusinessCalendar or None")
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise InvalidInput.field("batch", "must be a positive integer")
+    positive_int(batch, "batch")
     new = SlaTracker(calendar or tracker.calendar, binding=tracker.binding)
     run = _Run(store, tracker, new, policy, now)
     for facts in sla_facts(store, since, until, batch):

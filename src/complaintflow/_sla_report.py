@@ -32,6 +32,7 @@ from typing import Any, Final, Literal
 from pydantic import Field
 
 from complaintflow._analysis import NONE
+from complaintflow._args import positive_int
 from complaintflow._base import Model, aware, utc
 from complaintflow._certificates import DeadlineCertificate, build_certificate
 from complaintflow._sla_scan import BATCH, SlaFacts, sla_facts
@@ -347,8 +348,7 @@ def _check(since: datetime, until: datetime, period: object, batch: object) -> N
         raise InvalidInput.field("until", f"must be after since ({since.isoformat()})")
     if period not in PERIODS:
         raise InvalidInput.field("period", f"must be one of {', '.join(PERIODS)}")
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise InvalidInput.field("batch", "must be a positive integer")
+    positive_int(batch, "batch")
 
 
 def sla_report(

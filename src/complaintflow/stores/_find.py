@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from complaintflow._args import positive_int
+from complaintflow._base import id_printable
 from complaintflow._status import Status
 from complaintflow.errors import InvalidInput
 
@@ -45,6 +46,7 @@ def check_find(filters: Mapping[str, Any]) -> frozenset[str] | None:
         raise InvalidInput.field(unknown[0], reason)
     for name in _TEXT:
         _check_type(filters.get(name), name, str, "a string or None")
+        _check_id(filters.get(name), name)
     _check_type(filters.get("open_only", False), "open_only", bool, "true or false", none=False)
     _check_type(filters.get("needs_triage"), "needs_triage", bool, "true, false or None")
     positive_int(filters.get("limit", 1), "limit")
@@ -54,6 +56,16 @@ def check_find(filters: Mapping[str, Any]) -> frozenset[str] | None:
     if not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput.field("offset", f"must be from 0 to {MAX_OFFSET}, not {offset}")
     return status_set(filters.get("status"))
+
+
+def _check_id(value: object, name: str) -> None:
+    """An id filter without control characters or lone surrogates: no id
+    holds one, and SQLite and PostgreSQL could not encode it."""
+    if isinstance(value, str):
+        try:
+            id_printable(value)
+        except ValueError as e:
+            raise InvalidInput.field(name, str(e)) from None
 
 
 def _check_type(value: object, name: str, kind: type, what: str, *, none: bool = True) -> None:

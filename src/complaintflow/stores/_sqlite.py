@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, Literal
 
-from complaintflow.errors import ConcurrencyError, StoreError
+from complaintflow.errors import ConcurrencyError, InvalidInput, StoreError
 from complaintflow.stores._index import micros
 from complaintflow.stores._sql import SCHEMA_VERSION, Dialect, SQLStore
 
@@ -48,6 +48,20 @@ MIGRATIONS: Final = SQLITE.migrations
 to ``i + 1``."""
 
 
+_DAY: Final = 86_400
+
+
+def _check_args(path: object, timeout: object) -> None:
+    """The path is a text or a path-like object, the timeout a number of
+    seconds from 0 to a day (else InvalidInput naming it)."""
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+        raise InvalidInput.field("path", f"must be a file path, not {type(path).__name__}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise InvalidInput.field("timeout", f"must be a number, not {type(timeout).__name__}")
+    if not 0 <= timeout <= _DAY:
+        raise InvalidInput.field("timeout", f"must be from 0 to {_DAY} seconds")
+
+
 class SQLiteStore(SQLStore):
     """Keeps complaints in one SQLite file (``":memory:"`` for a private,
     temporary one).
@@ -76,6 +90,7 @@ class SQLiteStore(SQLStore):
     ) -> None:
         if synchronous not in ("FULL", "NORMAL"):
             raise StoreError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        _check_args(path, timeout)
         super().__init__()
         self.path = os.fspath(path)
         self._name = f"SQLite store {self.path!r}"
@@ -84,7 +99,7 @@ class SQLiteStore(SQLStore):
             self._conn = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
-        except sqlite3.Error as e:
+        except (sqlite3.Error, ValueError) as e:  # ValueError: a NUL in the path
             raise StoreError(f"cannot open SQLite database {self.path!r}: {e}") from e
         self._timeout, self._synchronous = timeout, synchronous
         try:
