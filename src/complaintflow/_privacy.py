@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from complaintflow import _fingerprint
 from complaintflow._base import REDACTED, aware, fast_new, id_printable, printable, utc
+from complaintflow._permissions import HIDDEN_FROM_PARTIES, redact_for
 from complaintflow._status import OPEN_STATUSES, Status
 from complaintflow._vault import ERASED, Vault, hydrate, owned
 from complaintflow.errors import (
@@ -39,6 +40,8 @@ __all__ = ["DEFAULT_RETENTION", "PersonalData", "RetentionPolicy"]
 _CLOSED: Final = frozenset(Status) - OPEN_STATUSES
 _PAGE: Final = 500
 _RETRIES: Final = 5
+_EVENT_FACTS: Final = frozenset({"seq", "type", "at", "from_status", "to_status", "cycle"})
+"""What a party's export shows of every event of their complaint."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,20 @@ def _ended_by(store: Store, c: Complaint, cutoff: datetime) -> bool:
         return True
     ends = [e.at for e in store.events(c.id) if e.to_status == c.status != e.from_status]
     return bool(ends) and utc(ends[-1]) <= cutoff
+
+
+def party_event(e: Event, party_id: str) -> dict[str, Any]:
+    """An event as the export of ``party_id`` shows it: what happened and
+    when (:data:`_EVENT_FACTS`), and, for a command the party ran
+    themselves, who ran it and what they wrote; never the actor or the data
+    of anyone else's (a staff member's id, their notes, the other party's
+    answers). A ``submit`` shows no data even when the party submitted it:
+    its data is the complaint as the platform screened it (flags,
+    classification, fingerprint); what they submitted is in the export's
+    complaint, as they may see it."""
+    own = e.actor == party_id and e.type != "submit"
+    include = set(_EVENT_FACTS) | ({"actor", "data"} if own else set())
+    return e.model_dump(mode="json", include=include)
 
 
 class PersonalData:
@@ -336,11 +353,12 @@ class PersonalData:
         ]
         # their own fields no longer held read [erased], the other party's [redacted]
         gone = {f: ERASED if _owner(f) in roles else REDACTED for f in c.personal}
-        seen = hydrate(c, {**gone, **own})
+        as_them = Actor(id=party_id, roles=frozenset(roles))
+        seen = redact_for(as_them, hydrate(c, {**gone, **own}))  # what engine.view shows them
         notes = [n for n in self.store.notifications(c.id) if n.recipient == party_id]
         return {
             "roles": roles,
-            "complaint": seen.model_dump(mode="json", exclude={"fingerprint"}),
-            "events": [e.model_dump(mode="json") for e in self.store.events(c.id)],
+            "complaint": seen.model_dump(mode="json", exclude=set(HIDDEN_FROM_PARTIES)),
+            "events": [party_event(e, party_id) for e in self.store.events(c.id)],
             "notifications": [n.model_dump(mode="json") for n in notes],
         }

@@ -1,0 +1,169 @@
+"""Who may erase, what a repeat erasure records, and what an access export
+holds (docs/privacy.md): an export is the party's own view, never the
+platform's internal working or the other party's personal data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+import complaintflow as cf
+from complaintflow.testing import FakeClock
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+COMPLAINANT = cf.Actor(id="u-1", roles=frozenset({"complainant"}))
+SHOP = cf.Actor(id="shop-9", roles=frozenset({"respondent"}))
+HANDLER = cf.Actor(id="h-1", roles=frozenset({"handler"}))
+SUPERVISOR = cf.Actor(id="s-1", roles=frozenset({"supervisor"}))
+NAME, CONTACT = "Wang Xiaohong", "+86 139 1234 5678"
+SHOP_NAME, SHOP_CONTACT = "Golden Kettle", "kettle@example.cn"
+TEXT = "The kettle leaks from the base after one week."
+# free text each side wrote, and the platform's internal notes
+SHOP_INFO = "Batch K-77 had a faulty seal."
+REOPEN_WHY = "Refund arrived, kettle still unsafe."
+WITHDRAW_WHY = "Solved it with the shop directly."
+STAFF_TEXTS = (
+    "Customer sounds upset; check batch.",
+    "Seal photo reviewed.",
+    "Refund 120 CNY",
+    "Called: not satisfied.",
+)
+STEPS = ("check_content", "confirm_target", "contact_complainant", "investigate",
+         "feedback_result")  # fmt: skip
+# fields only staff see (docs/visibility.md) and event fields of the
+# platform's working: none may appear anywhere in a party's export
+STAFF_KEYS = frozenset(
+    {"flags", "step_data", "sla", "handler", "escalations", "classification", "fingerprint",
+     "recorded_at", "time_basis"}
+)  # fmt: skip
+
+
+def _new(order: str) -> dict[str, Any]:
+    return {
+        "channel": "web",
+        "category": "goods",
+        "complainant": {"id": "u-1", "name": NAME, "contact": CONTACT},
+        "respondent": {"id": "shop-9", "kind": "merchant", "name": SHOP_NAME,
+                       "contact": SHOP_CONTACT},
+        "subject": "Kettle arrived cracked",
+        "description": TEXT,
+        "evidence": ["photo-1.jpg"],
+        "order_id": order,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def engine() -> cf.Engine:
+    return cf.Engine(load_entry_points=False, clock=FakeClock(T0))
+
+
+def _walk(value: object, key: str = "") -> Iterator[tuple[str, object]]:
+    """Every (key, leaf value) of a JSON document, and every key with its
+    value, however deep."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k, v
+            yield from _walk(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v, key)
+    else:
+        yield key, value
+
+
+def _texts(doc: object) -> str:
+    """All keys and leaf values of ``doc`` as one text to search."""
+    return "\n".join(f"{k}={v}" for k, v in _walk(doc) if not isinstance(v, dict | list))
+
+
+def _handled(engine: cf.Engine) -> tuple[str, str]:
+    """A withdrawn complaint and a reopened one of u-1 against shop-9, the
+    second flagged as a duplicate of the first, handled with internal notes,
+    recorded steps, the shop's answer, and reopened by the complainant."""
+    first = engine.submit(_new("o-1"), actor=COMPLAINANT)
+    c = engine.submit(_new("o-2"), actor=COMPLAINANT)
+    assert c.flags, "the second complaint must be flagged for the test to mean anything"
+    engine.handle(first.id, cf.Withdraw(actor=COMPLAINANT, reason=WITHDRAW_WHY))
+    for cmd in (
+        cf.Assign(actor=SUPERVISOR, handler="h-1"),
+        cf.Acknowledge(actor=HANDLER),
+        cf.Note(actor=HANDLER, text=STAFF_TEXTS[0]),
+        *(cf.RecordStep(actor=HANDLER, step=step, data={"note": STAFF_TEXTS[1]}) for step in STEPS),
+        cf.RequestInfo(actor=HANDLER, party="respondent", question="Which batch was it?"),
+        cf.ProvideInfo(actor=SHOP, info=SHOP_INFO),
+        cf.Classify(actor=HANDLER),
+        cf.Decide(actor=HANDLER, outcome="upheld", basis="Defect shown", remedy="refund"),
+        cf.Execute(actor=HANDLER, note=STAFF_TEXTS[2]),
+        cf.FollowUp(actor=HANDLER, satisfied=False, note=STAFF_TEXTS[3]),
+        cf.Reopen(actor=COMPLAINANT, reason=REOPEN_WHY),
+    ):
+        engine.handle(c.id, cmd)
+    assert engine.get(c.id).cycle == 2
+    return first.id, c.id
+
+
+def _staff_only(doc: object) -> list[str]:
+    found = {k for k, _ in _walk(doc) if k in STAFF_KEYS}
+    text = _texts(doc)
+    found |= {t for t in (*STAFF_TEXTS, "h-1", "s-1", "duplicate of") if t in text}
+    found |= {"fingerprint" for _, v in _walk(doc) if isinstance(v, str) and v[:3] == "t0:"}
+    return sorted(found)
+
+
+def test_a_respondents_export_holds_neither_the_complainants_data_nor_staff_data(
+    engine: cf.Engine,
+) -> None:
+    first, reopened = _handled(engine)
+    doc = json.loads(engine.export_person("shop-9"))
+    assert _staff_only(doc) == []
+    text = _texts(doc)
+    for theirs in (NAME, CONTACT, TEXT, "photo-1.jpg", REOPEN_WHY, WITHDRAW_WHY):
+        assert theirs not in text
+    # the complainant's satisfaction and rejection are not the respondent's to see
+    assert {v for k, v in _walk(doc) if k in ("satisfied", "rejection")} <= {None}
+    # and it still holds what is theirs
+    by_id = {c["complaint"]["id"]: c for c in doc["complaints"]}
+    assert set(by_id) == {first, reopened}
+    mine = by_id[reopened]
+    assert mine["complaint"]["respondent"]["contact"] == SHOP_CONTACT
+    assert mine["complaint"]["respondent"]["name"] == SHOP_NAME
+    assert (mine["complaint"]["status"], mine["complaint"]["cycle"]) == ("verifying", 2)
+    answers = [e for e in mine["events"] if e["type"] == "provide_info"]
+    assert [e["data"] for e in answers] == [{"info": SHOP_INFO}]
+    # every event is there: submit, ten commands, five steps
+    assert [e["seq"] for e in mine["events"]] == list(range(1, 17))
+    assert {n["recipient"] for n in mine["notifications"]} == {"shop-9"}
+
+
+def test_a_complainants_export_holds_neither_the_shops_data_nor_staff_data(
+    engine: cf.Engine,
+) -> None:
+    first, reopened = _handled(engine)
+    doc = json.loads(engine.export_person("u-1"))
+    assert _staff_only(doc) == []
+    text = _texts(doc)
+    for theirs in (SHOP_CONTACT, SHOP_INFO):
+        assert theirs not in text
+    by_id = {c["complaint"]["id"]: c for c in doc["complaints"]}
+    withdrawn, mine = by_id[first], by_id[reopened]
+    assert mine["complaint"]["complainant"] == {
+        "id": "u-1", "kind": "person", "name": NAME, "contact": CONTACT
+    }  # fmt: skip
+    assert (mine["complaint"]["description"], mine["complaint"]["evidence"]) == (
+        TEXT,
+        ["photo-1.jpg"],
+    )
+    reopen = [e for e in mine["events"] if e["type"] == "reopen"]
+    assert [e["data"] for e in reopen] == [{"reason": REOPEN_WHY}]
+    assert [e["actor"] for e in reopen] == ["u-1"]
+    assert [e["data"] for e in withdrawn["events"] if e["type"] == "withdraw"] == [
+        {"reason": WITHDRAW_WHY}
+    ]
+    # events of others: what happened and when, not who or what they wrote
+    decide = next(e for e in mine["events"] if e["type"] == "decide")
+    assert set(decide) == {"seq", "type", "at", "from_status", "to_status", "cycle"}
+    assert {n["recipient"] for n in mine["notifications"]} == {"u-1"}
