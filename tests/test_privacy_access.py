@@ -167,3 +167,30 @@ def test_a_complainants_export_holds_neither_the_shops_data_nor_staff_data(
     decide = next(e for e in mine["events"] if e["type"] == "decide")
     assert set(decide) == {"seq", "type", "at", "from_status", "to_status", "cycle"}
     assert {n["recipient"] for n in mine["notifications"]} == {"u-1"}
+
+
+# -- a repeat erasure ----------------------------------------------------------------
+
+
+def _erased_events(engine: cf.Engine, cid: str) -> int:
+    return sum(e.type == "erased" for e in engine.history(cid))
+
+
+def test_a_repeat_erasure_records_only_where_something_was_still_held(
+    engine: cf.Engine,
+) -> None:
+    old = engine.submit(_new("o-1"), actor=COMPLAINANT)
+    engine.handle(old.id, cf.Withdraw(actor=COMPLAINANT, reason=WITHDRAW_WHY))
+    assert engine.erase("u-1", "consent withdrawn") == [old.id]
+    before = engine.history(old.id), engine.get(old.id)
+    assert engine.erase("u-1", "consent withdrawn") == []  # nothing left to erase
+    assert (engine.history(old.id), engine.get(old.id)) == before
+    # they come back, and are erased again: only the new complaint changes
+    new = engine.submit(_new("o-2"), actor=COMPLAINANT)
+    engine.handle(new.id, cf.Withdraw(actor=COMPLAINANT, reason=WITHDRAW_WHY))
+    assert engine.erase("u-1", "consent withdrawn again") == [new.id]
+    assert (_erased_events(engine, old.id), _erased_events(engine, new.id)) == (1, 1)
+    assert engine.history(old.id) == before[0]
+    # the shop's entries were never touched: erasing the shop records on both
+    assert sorted(engine.erase("shop-9", "account closed")) == sorted([old.id, new.id])
+    assert (_erased_events(engine, old.id), _erased_events(engine, new.id)) == (2, 2)

@@ -182,17 +182,18 @@ class PersonalData:
         """Erase the personal data of ``party_id`` (PIPL art. 47): their
         vault entries (and data key) go; each complaint of theirs gets an
         ``erased`` event and reads ``[erased]`` in their fields, its
-        history, deadlines and figures unchanged. Refused
-        (:class:`~complaintflow.errors.ErasureRefused`) while a complaint
-        of theirs is open, unless ``force`` by a supervisor. Returns the ids
-        of the complaints concerned."""
+        history, deadlines and figures unchanged. Only complaints where
+        something of theirs was still held change (a repeat erasure changes
+        none). Refused (:class:`~complaintflow.errors.ErasureRefused`)
+        while such a complaint is open, unless ``force`` by a supervisor.
+        Returns the ids of the complaints that changed."""
         party_id = _text(party_id, "party_id", 200, id_printable)
         reason = _text(reason, "reason", 2000)
         force = _flag(force, "force")
         actor = actor if actor is not None else Actor.system()
         if not isinstance(actor, Actor):
             raise InvalidInput.field("actor", "must be an Actor")
-        theirs = list(self._complaints_of(party_id))
+        theirs = self._held_for(party_id)
         still_open = sum(c.is_open for c in theirs)
         if still_open and not force:
             raise ErasureRefused(
@@ -215,6 +216,14 @@ class PersonalData:
         for c in theirs:
             self._record_erasure(c.id, actor.id, data)
         return [c.id for c in theirs]
+
+    def _held_for(self, party_id: str) -> list[Complaint]:
+        """The complaints of ``party_id`` whose vault still holds an entry of
+        theirs: those an erasure changes (a repeat erasure none)."""
+        theirs = list(self._complaints_of(party_id))
+        entries = self.store.vault_read([c.id for c in theirs]) if theirs else []
+        held = {e.complaint_id for e in entries if e.party_id == party_id}
+        return [c for c in theirs if c.id in held]
 
     def _complaints_of(self, party_id: str) -> Iterator[Complaint]:
         """Every complaint with ``party_id`` as a party, read a page at a time."""
