@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import complaintflow as cf
 from complaintflow.testing import FakeClock
+from test_privacy_edges import (  # the same complaint as the other edge cases
+    COMPLAINANT,
+    CONTACT,
+    NAME,
+    SHOP_CONTACT,
+    SHOP_NAME,
+    SUPERVISOR,
+    T0,
+    TEXT,
+)
+from test_privacy_edges import _new as new_complaint
 
-T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
-COMPLAINANT = cf.Actor(id="u-1", roles=frozenset({"complainant"}))
 SHOP = cf.Actor(id="shop-9", roles=frozenset({"respondent"}))
 HANDLER = cf.Actor(id="h-1", roles=frozenset({"handler"}))
-SUPERVISOR = cf.Actor(id="s-1", roles=frozenset({"supervisor"}))
-NAME, CONTACT = "Wang Xiaohong", "+86 139 1234 5678"
-SHOP_NAME, SHOP_CONTACT = "Golden Kettle", "kettle@example.cn"
-TEXT = "The kettle leaks from the base after one week."
 # free text each side wrote, and the platform's internal notes
 SHOP_INFO = "Batch K-77 had a faulty seal."
 REOPEN_WHY = "Refund arrived, kettle still unsafe."
@@ -43,17 +47,7 @@ STAFF_KEYS = frozenset(
 
 
 def _new(order: str) -> dict[str, Any]:
-    return {
-        "channel": "web",
-        "category": "goods",
-        "complainant": {"id": "u-1", "name": NAME, "contact": CONTACT},
-        "respondent": {"id": "shop-9", "kind": "merchant", "name": SHOP_NAME,
-                       "contact": SHOP_CONTACT},
-        "subject": "Kettle arrived cracked",
-        "description": TEXT,
-        "evidence": ["photo-1.jpg"],
-        "order_id": order,
-    }  # fmt: skip
+    return {**new_complaint(), "order_id": order}
 
 
 @pytest.fixture
@@ -194,3 +188,71 @@ def test_a_repeat_erasure_records_only_where_something_was_still_held(
     # the shop's entries were never touched: erasing the shop records on both
     assert sorted(engine.erase("shop-9", "account closed")) == sorted([old.id, new.id])
     assert (_erased_events(engine, old.id), _erased_events(engine, new.id)) == (2, 2)
+
+
+# -- who may erase ---------------------------------------------------------------------
+
+
+def _everything(engine: cf.Engine, *cids: str) -> tuple[object, ...]:
+    return tuple((engine.history(c), engine.get(c), engine.store.vault_read([c])) for c in cids)
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        cf.Actor(id="u-2", roles=frozenset({"complainant"})),  # another complainant
+        SHOP,  # the other party of the same complaint
+        HANDLER,
+        cf.Actor(id="import", roles=frozenset({"importer"})),
+        cf.Actor(id="nobody"),
+    ],
+    ids=["other-complainant", "other-party", "handler", "importer", "no-role"],
+)
+def test_only_the_system_a_supervisor_or_the_person_may_erase(
+    engine: cf.Engine, actor: cf.Actor
+) -> None:
+    c = engine.submit(_new("o-1"), actor=COMPLAINANT)
+    engine.handle(c.id, cf.Withdraw(actor=COMPLAINANT, reason=WITHDRAW_WHY))
+    before = _everything(engine, c.id)
+    with pytest.raises(cf.PermissionDenied, match="supervisor") as err:
+        engine.erase("u-1", "asked", actor=actor)
+    assert isinstance(err.value, cf.ComplaintFlowError)
+    assert err.value.role_needed == frozenset({"supervisor", "system"})
+    assert NAME not in str(err.value)
+    assert CONTACT not in str(err.value)
+    assert _everything(engine, c.id) == before
+    assert engine.view(c.id, actor=HANDLER).complainant.name == NAME
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [None, cf.Actor.system(), SUPERVISOR, COMPLAINANT],
+    ids=["default-system", "system", "supervisor", "themselves"],
+)
+def test_the_system_a_supervisor_or_the_person_erases(
+    engine: cf.Engine, actor: cf.Actor | None
+) -> None:
+    c = engine.submit(_new("o-1"), actor=COMPLAINANT)
+    engine.handle(c.id, cf.Withdraw(actor=COMPLAINANT, reason=WITHDRAW_WHY))
+    assert engine.erase("u-1", "asked", actor=actor) == [c.id]
+    last = engine.history(c.id)[-1]
+    assert (last.type, last.actor) == ("erased", "system" if actor is None else actor.id)
+    assert engine.view(c.id, actor=HANDLER).complainant.name == cf.ERASED
+
+
+def test_a_stranger_is_refused_before_the_open_complaints_are_counted(
+    engine: cf.Engine,
+) -> None:
+    c = engine.submit(_new("o-1"), actor=COMPLAINANT)
+    before = _everything(engine, c.id)
+    with pytest.raises(cf.PermissionDenied):
+        engine.erase("u-1", "asked", actor=HANDLER)
+    # forcing stays a supervisor's, even for the person themselves
+    for actor in (HANDLER, COMPLAINANT):
+        with pytest.raises(cf.PermissionDenied, match="forced erasure needs the supervisor") as e:
+            engine.erase("u-1", "asked", actor=actor, force=True)
+        assert e.value.role_needed == frozenset({"supervisor"})
+    with pytest.raises(cf.ErasureRefused):
+        engine.erase("u-1", "asked", actor=COMPLAINANT)
+    assert _everything(engine, c.id) == before
+    assert engine.erase("u-1", "court order", actor=SUPERVISOR, force=True) == [c.id]

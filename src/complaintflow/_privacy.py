@@ -145,6 +145,26 @@ def _ended_by(store: Store, c: Complaint, cutoff: datetime) -> bool:
     return bool(ends) and utc(ends[-1]) <= cutoff
 
 
+def _may_erase(actor: Actor, party_id: str, force: bool) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` may erase
+    ``party_id``: the system, a supervisor or the person themselves; a
+    forced erasure a supervisor only."""
+    if force and not actor.has("supervisor"):
+        raise PermissionDenied(
+            "a forced erasure needs the supervisor role",
+            command="erase",
+            actor=actor.id,
+            role_needed=frozenset({"supervisor"}),
+        )
+    if not (actor.has("system", "supervisor") or actor.id == party_id):
+        raise PermissionDenied(
+            "actor: erasing another person's data needs the supervisor or system role",
+            command="erase",
+            actor=actor.id,
+            role_needed=frozenset({"supervisor", "system"}),
+        )
+
+
 def party_event(e: Event, party_id: str) -> dict[str, Any]:
     """An event as the export of ``party_id`` shows it: what happened and
     when (:data:`_EVENT_FACTS`), and, for a command the party ran
@@ -186,13 +206,16 @@ class PersonalData:
         something of theirs was still held change (a repeat erasure changes
         none). Refused (:class:`~complaintflow.errors.ErasureRefused`)
         while such a complaint is open, unless ``force`` by a supervisor.
-        Returns the ids of the complaints that changed."""
+        Returns the ids of the complaints that changed. ``actor`` (default
+        the system) must be the system, a supervisor or the person
+        themselves, else :class:`~complaintflow.errors.PermissionDenied`."""
         party_id = _text(party_id, "party_id", 200, id_printable)
         reason = _text(reason, "reason", 2000)
         force = _flag(force, "force")
         actor = actor if actor is not None else Actor.system()
         if not isinstance(actor, Actor):
             raise InvalidInput.field("actor", "must be an Actor")
+        _may_erase(actor, party_id, force)
         theirs = self._held_for(party_id)
         still_open = sum(c.is_open for c in theirs)
         if still_open and not force:
@@ -200,13 +223,6 @@ class PersonalData:
                 f"party_id: {still_open} complaint(s) of this party are still open: erase "
                 "after they close, or force=True as a supervisor with a reason",
                 still_open,
-            )
-        if force and not actor.has("supervisor"):
-            raise PermissionDenied(
-                "a forced erasure needs the supervisor role",
-                command="erase",
-                actor=actor.id,
-                role_needed=frozenset({"supervisor"}),
             )
         self.store.vault_erase(party_id=party_id)
         if self._vault.keys is not None:
