@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from complaintflow import _fingerprint
 from complaintflow._base import REDACTED, aware, fast_new, id_printable, printable, utc
+from complaintflow._permissions import HIDDEN_FROM_PARTIES, redact_for
 from complaintflow._status import OPEN_STATUSES, Status
 from complaintflow._vault import ERASED, Vault, hydrate, owned
 from complaintflow.errors import (
@@ -39,6 +40,8 @@ __all__ = ["DEFAULT_RETENTION", "PersonalData", "RetentionPolicy"]
 _CLOSED: Final = frozenset(Status) - OPEN_STATUSES
 _PAGE: Final = 500
 _RETRIES: Final = 5
+_EVENT_FACTS: Final = frozenset({"seq", "type", "at", "from_status", "to_status", "cycle"})
+"""What a party's export shows of every event of their complaint."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,40 @@ def _ended_by(store: Store, c: Complaint, cutoff: datetime) -> bool:
     return bool(ends) and utc(ends[-1]) <= cutoff
 
 
+def _may_erase(actor: Actor, party_id: str, force: bool) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` may erase
+    ``party_id``: the system, a supervisor or the person themselves; a
+    forced erasure a supervisor only."""
+    if force and not actor.has("supervisor"):
+        raise PermissionDenied(
+            "a forced erasure needs the supervisor role",
+            command="erase",
+            actor=actor.id,
+            role_needed=frozenset({"supervisor"}),
+        )
+    if not (actor.has("system", "supervisor") or actor.id == party_id):
+        raise PermissionDenied(
+            "actor: erasing another person's data needs the supervisor or system role",
+            command="erase",
+            actor=actor.id,
+            role_needed=frozenset({"supervisor", "system"}),
+        )
+
+
+def party_event(e: Event, party_id: str) -> dict[str, Any]:
+    """An event as the export of ``party_id`` shows it: what happened and
+    when (:data:`_EVENT_FACTS`), and, for a command the party ran
+    themselves, who ran it and what they wrote; never the actor or the data
+    of anyone else's (a staff member's id, their notes, the other party's
+    answers). A ``submit`` shows no data even when the party submitted it:
+    its data is the complaint as the platform screened it (flags,
+    classification, fingerprint); what they submitted is in the export's
+    complaint, as they may see it."""
+    own = e.actor == party_id and e.type != "submit"
+    include = set(_EVENT_FACTS) | ({"actor", "data"} if own else set())
+    return e.model_dump(mode="json", include=include)
+
+
 class PersonalData:
     """Erase a person, apply retention, export what is held about a person."""
 
@@ -165,30 +202,27 @@ class PersonalData:
         """Erase the personal data of ``party_id`` (PIPL art. 47): their
         vault entries (and data key) go; each complaint of theirs gets an
         ``erased`` event and reads ``[erased]`` in their fields, its
-        history, deadlines and figures unchanged. Refused
-        (:class:`~complaintflow.errors.ErasureRefused`) while a complaint
-        of theirs is open, unless ``force`` by a supervisor. Returns the ids
-        of the complaints concerned."""
+        history, deadlines and figures unchanged. Only complaints where
+        something of theirs was still held change (a repeat erasure changes
+        none). Refused (:class:`~complaintflow.errors.ErasureRefused`)
+        while such a complaint is open, unless ``force`` by a supervisor.
+        Returns the ids of the complaints that changed. ``actor`` (default
+        the system) must be the system, a supervisor or the person
+        themselves, else :class:`~complaintflow.errors.PermissionDenied`."""
         party_id = _text(party_id, "party_id", 200, id_printable)
         reason = _text(reason, "reason", 2000)
         force = _flag(force, "force")
         actor = actor if actor is not None else Actor.system()
         if not isinstance(actor, Actor):
             raise InvalidInput.field("actor", "must be an Actor")
-        theirs = list(self._complaints_of(party_id))
+        _may_erase(actor, party_id, force)
+        theirs = self._held_for(party_id)
         still_open = sum(c.is_open for c in theirs)
         if still_open and not force:
             raise ErasureRefused(
                 f"party_id: {still_open} complaint(s) of this party are still open: erase "
                 "after they close, or force=True as a supervisor with a reason",
                 still_open,
-            )
-        if force and not actor.has("supervisor"):
-            raise PermissionDenied(
-                "a forced erasure needs the supervisor role",
-                command="erase",
-                actor=actor.id,
-                role_needed=frozenset({"supervisor"}),
             )
         self.store.vault_erase(party_id=party_id)
         if self._vault.keys is not None:
@@ -198,6 +232,14 @@ class PersonalData:
         for c in theirs:
             self._record_erasure(c.id, actor.id, data)
         return [c.id for c in theirs]
+
+    def _held_for(self, party_id: str) -> list[Complaint]:
+        """The complaints of ``party_id`` whose vault still holds an entry of
+        theirs: those an erasure changes (a repeat erasure none)."""
+        theirs = list(self._complaints_of(party_id))
+        entries = self.store.vault_read([c.id for c in theirs]) if theirs else []
+        held = {e.complaint_id for e in entries if e.party_id == party_id}
+        return [c for c in theirs if c.id in held]
 
     def _complaints_of(self, party_id: str) -> Iterator[Complaint]:
         """Every complaint with ``party_id`` as a party, read a page at a time."""
@@ -336,11 +378,12 @@ class PersonalData:
         ]
         # their own fields no longer held read [erased], the other party's [redacted]
         gone = {f: ERASED if _owner(f) in roles else REDACTED for f in c.personal}
-        seen = hydrate(c, {**gone, **own})
+        as_them = Actor(id=party_id, roles=frozenset(roles))
+        seen = redact_for(as_them, hydrate(c, {**gone, **own}))  # what engine.view shows them
         notes = [n for n in self.store.notifications(c.id) if n.recipient == party_id]
         return {
             "roles": roles,
-            "complaint": seen.model_dump(mode="json", exclude={"fingerprint"}),
-            "events": [e.model_dump(mode="json") for e in self.store.events(c.id)],
+            "complaint": seen.model_dump(mode="json", exclude=set(HIDDEN_FROM_PARTIES)),
+            "events": [party_event(e, party_id) for e in self.store.events(c.id)],
             "notifications": [n.model_dump(mode="json") for n in notes],
         }
