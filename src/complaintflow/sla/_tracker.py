@@ -7,7 +7,7 @@ calendar; the policy in force is itself kept in the trail (``submit`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
@@ -342,17 +342,15 @@ class SlaTracker:
             info = cal.deadline_info(r.started_at, duration, pauses=pauses)
             computed = info.deadline
             assert computed is not None  # every pause is closed
-            deadline = computed
-            if r.promised is not None and self.binding == "later":
-                deadline = max(computed, r.promised, key=utc)
-            nxt: datetime | None = None
-            if r.stopped_at is None:
-                key, w = _next_alert(r)
-                if key == "breach":
-                    nxt = deadline
-                elif w is not None:
-                    part = _duration(r.kind, r.amount * w)
-                    nxt = cal.deadline_info(r.started_at, part, pauses=pauses).deadline
+            deadline, nxt = self._bind(
+                r,
+                computed,
+                lambda w: (
+                    cal.deadline_info(
+                        r.started_at, _duration(r.kind, r.amount * w), pauses=pauses
+                    ).deadline
+                ),
+            )
         except ComplaintFlowError as e:
             return _set(r, deadline=None, next_alert_at=None, problem=str(e))
         met = None
@@ -368,6 +366,22 @@ class SlaTracker:
         values[_PROVISIONAL] = info.provisional
         return _new_record(values)
 
+    def _bind(
+        self, r: TargetRecord, computed: datetime, at: Callable[[float], datetime | None]
+    ) -> tuple[datetime, datetime | None]:
+        """The deadline that binds (``computed``, or the promise when later
+        and the binding says so) and the next alert's time, ``at(w)`` giving
+        the time fraction ``w`` of the duration has run."""
+        deadline = computed
+        if r.promised is not None and self.binding == "later":
+            deadline = max(computed, r.promised, key=utc)
+        if r.stopped_at is not None:
+            return deadline, None
+        key, w = _next_alert(r)
+        if key == "breach":
+            return deadline, deadline
+        return deadline, None if w is None else at(w)
+
     def _recompute_hours(self, r: TargetRecord, cal: BusinessCalendar) -> TargetRecord | None:
         """:meth:`_recompute` of an ``hours`` target without pauses: real
         elapsed time from an aware start, counted as the calendar's
@@ -380,16 +394,11 @@ class SlaTracker:
         tz = cal.tz
         try:
             u = start.astimezone(UTC)
-            deadline = (u + _duration("hours", r.amount)._measure).astimezone(tz)
-            if r.promised is not None and self.binding == "later":
-                deadline = max(deadline, r.promised, key=utc)
-            nxt: datetime | None = None
-            if r.stopped_at is None:
-                key, w = _next_alert(r)
-                if key == "breach":
-                    nxt = deadline
-                elif w is not None:
-                    nxt = (u + _duration("hours", r.amount * w)._measure).astimezone(tz)
+            deadline, nxt = self._bind(
+                r,
+                (u + _duration("hours", r.amount)._measure).astimezone(tz),
+                lambda w: (u + _duration("hours", r.amount * w)._measure).astimezone(tz),
+            )
         except (ComplaintFlowError, OverflowError):
             return None
         values = list(r)
