@@ -165,11 +165,26 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
         if created.respondent is not None:
             # a fresh model, seen by no one yet: it takes the shared respondent
             created.__dict__["respondent"] = _respondent(compact(created.respondent))
+        if created.personal:
+            created.__dict__["personal"] = _personal(created.personal)
         return compact(created)
     return fast_copy(complaint, **_update(complaint, event))
 
 
 _RESPONDENTS: Final[dict[tuple[str, str, str | None, str | None], Party]] = {}
+_PERSONAL: Final[dict[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _personal(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple for every complaint with the same personal fields
+    (``Complaint.personal``: a few combinations of a few names)."""
+    hit = _PERSONAL.get(fields)
+    if hit is not None:
+        return hit
+    if len(_PERSONAL) >= 256:
+        _PERSONAL.clear()
+    _PERSONAL[fields] = fields
+    return fields
 
 
 def _respondent(p: Party) -> Party:

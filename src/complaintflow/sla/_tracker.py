@@ -7,7 +7,7 @@ calendar; the policy in force is itself kept in the trail (``submit`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
@@ -242,8 +242,9 @@ class SlaTracker:
     ) -> SlaState | None:
         """A status move: pause, resume, stop or cancel targets, start new ones."""
         changed, touched = _move_targets(records, current, event)
-        if event.type in _starts(self.policy(state.policy)):
-            changed |= self._start_targets(cycle, state, records, current, event)
+        starting = _starts(self.policy(state.policy)).get(event.type)
+        if starting:
+            changed |= self._start_targets(cycle, records, current, event, starting)
         if not changed and not touched:
             return None
         return self._done(state, records, changed)
@@ -251,17 +252,15 @@ class SlaTracker:
     def _start_targets(
         self,
         cycle: int,
-        state: SlaState,
         records: list[TargetRecord],
         current: Sequence[int],
         event: Event,
+        starting: list[SlaTarget],
     ) -> set[int]:
-        """Append the targets of this cycle that begin with ``event``; their indexes."""
-        t, kind = event.at, event.type
+        """Append the targets of this cycle that begin with ``event``
+        (``starting``, the policy's targets it starts); their indexes."""
+        t = event.at
         changed: set[int] = set()
-        starting = _starts(self.policy(state.policy)).get(kind)
-        if not starting:
-            return changed
         started = {records[i].name for i in current}
         for target in starting:
             if target.name in started:
@@ -333,23 +332,25 @@ class SlaTracker:
                 calendar_version=cal.version,
                 provisional=None,
             )
+        if r.kind == "hours" and not pauses_so_far:
+            fast = self._recompute_hours(r, cal)
+            if fast is not None:
+                return fast
         duration = _duration(r.kind, r.amount)
         pauses = _closed(pauses_so_far, r.started_at) if pauses_so_far else None  # all closed
         try:
             info = cal.deadline_info(r.started_at, duration, pauses=pauses)
             computed = info.deadline
             assert computed is not None  # every pause is closed
-            deadline = computed
-            if r.promised is not None and self.binding == "later":
-                deadline = max(computed, r.promised, key=utc)
-            nxt: datetime | None = None
-            if r.stopped_at is None:
-                key, w = _next_alert(r)
-                if key == "breach":
-                    nxt = deadline
-                elif w is not None:
-                    part = _duration(r.kind, r.amount * w)
-                    nxt = cal.deadline_info(r.started_at, part, pauses=pauses).deadline
+            deadline, nxt = self._bind(
+                r,
+                computed,
+                lambda w: (
+                    cal.deadline_info(
+                        r.started_at, _duration(r.kind, r.amount * w), pauses=pauses
+                    ).deadline
+                ),
+            )
         except ComplaintFlowError as e:
             return _set(r, deadline=None, next_alert_at=None, problem=str(e))
         met = None
@@ -363,6 +364,51 @@ class SlaTracker:
         values[_CALENDAR] = info.calendar
         values[_CALENDAR_VERSION] = info.version
         values[_PROVISIONAL] = info.provisional
+        return _new_record(values)
+
+    def _bind(
+        self, r: TargetRecord, computed: datetime, at: Callable[[float], datetime | None]
+    ) -> tuple[datetime, datetime | None]:
+        """The deadline that binds (``computed``, or the promise when later
+        and the binding says so) and the next alert's time, ``at(w)`` giving
+        the time fraction ``w`` of the duration has run."""
+        deadline = computed
+        if r.promised is not None and self.binding == "later":
+            deadline = max(computed, r.promised, key=utc)
+        if r.stopped_at is not None:
+            return deadline, None
+        key, w = _next_alert(r)
+        if key == "breach":
+            return deadline, deadline
+        return deadline, None if w is None else at(w)
+
+    def _recompute_hours(self, r: TargetRecord, cal: BusinessCalendar) -> TargetRecord | None:
+        """:meth:`_recompute` of an ``hours`` target without pauses: real
+        elapsed time from an aware start, counted as the calendar's
+        ``deadline_info`` counts it (never provisional), without building a
+        ``DeadlineInfo`` per deadline; ``None`` where that does not apply
+        (the general path then decides, errors included)."""
+        start = r.started_at
+        if start.__class__ is not datetime or start.utcoffset() is None:
+            return None
+        tz = cal.tz
+        try:
+            u = start.astimezone(UTC)
+            deadline, nxt = self._bind(
+                r,
+                (u + _duration("hours", r.amount)._measure).astimezone(tz),
+                lambda w: (u + _duration("hours", r.amount * w)._measure).astimezone(tz),
+            )
+        except (ComplaintFlowError, OverflowError):
+            return None
+        values = list(r)
+        values[_DEADLINE] = deadline
+        values[_MET] = None if r.stopped_at is None else utc(r.stopped_at) <= utc(deadline)
+        values[_NEXT_ALERT_AT] = nxt
+        values[_PROBLEM] = None
+        values[_CALENDAR] = cal.name
+        values[_CALENDAR_VERSION] = cal.version
+        values[_PROVISIONAL] = None
         return _new_record(values)
 
     def alert(

@@ -34,7 +34,7 @@ from complaintflow.stores._index import (
     order_key,
     reindex,
 )
-from complaintflow.stores._vault import MemoryVault
+from complaintflow.stores._vault import Held, MemoryVault
 
 _FIELDS: Final = tuple(Complaint.model_fields)
 _VERSION: Final = _FIELDS.index("version")
@@ -82,8 +82,8 @@ class MemoryStore(MemoryVault):
         self._by_complainant: dict[str, Order] = {}
         self._by_respondent: dict[str, Order] = {}
         self._by_key = KeyIndex()
-        self._vault: dict[str, tuple[tuple[str, str], ...]] = {}
-        self._vault_parties: dict[str, dict[str, None]] = {}
+        self._vault: dict[str, Held] = {}
+        self._vault_parties: dict[str, str | dict[str, None]] = {}
 
     def close(self) -> None:
         """Nothing to release."""

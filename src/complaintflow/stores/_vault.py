@@ -14,7 +14,7 @@ the async PostgreSQL store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, ClassVar, Final, NamedTuple
 
 from complaintflow.errors import InvalidInput
@@ -148,15 +148,32 @@ class SQLVault:
 # -- memory ------------------------------------------------------------------------------
 
 
+Pair = tuple[str, str]
+"""One vault entry of a complaint in the memory store: ``(party, data)``."""
+Held = Pair | tuple[Pair, ...]
+"""A complaint's vault entries: its one pair as it is, or a tuple of pairs."""
+
+
+def _pairs(held: Held | tuple[()]) -> tuple[Pair, ...]:
+    """A complaint's entries as a tuple of pairs, however they are kept."""
+    return (held,) if held and isinstance(held[0], str) else held
+
+
+def _ids(cids: str | dict[str, None] | tuple[()]) -> Collection[str]:
+    """A party's complaint ids, however they are kept."""
+    return (cids,) if isinstance(cids, str) else cids
+
+
 class MemoryVault:
     """The vault methods of :class:`~complaintflow.stores.MemoryStore`:
-    each complaint's ``(party, data)`` pairs, and each party's complaints
-    (an insertion-ordered set, so that taking one out costs the same
-    whatever the party's count)."""
+    each complaint's ``(party, data)`` pairs (its one pair as it is), and
+    each party's complaints (its one complaint as its id, else an
+    insertion-ordered set, so that taking one out costs the same whatever
+    the party's count)."""
 
     _lock: Any
-    _vault: dict[str, tuple[tuple[str, str], ...]]
-    _vault_parties: dict[str, dict[str, None]]
+    _vault: dict[str, Held]
+    _vault_parties: dict[str, str | dict[str, None]]
 
     def _unfile_keys(self, complaint_id: str) -> None:  # pragma: no cover - the store's
         raise NotImplementedError
@@ -168,10 +185,16 @@ class MemoryVault:
         """Add vault entries; an entry that exists already is kept as it is."""
         with self._lock:
             for cid, pid, data in entries:
-                held = self._vault.get(cid, ())
+                held = _pairs(self._vault.get(cid, ()))
                 if all(p != pid for p, _ in held):
-                    self._vault[cid] = (*held, (pid, data))
-                    self._vault_parties.setdefault(pid, {})[cid] = None
+                    self._vault[cid] = (*held, (pid, data)) if held else (pid, data)
+                    theirs = self._vault_parties.get(pid)
+                    if theirs is None:
+                        self._vault_parties[pid] = cid
+                    elif isinstance(theirs, str):
+                        self._vault_parties[pid] = {theirs: None, cid: None}
+                    else:
+                        theirs[cid] = None
 
     def vault_read(self, complaint_ids: Sequence[str]) -> list[VaultEntry]:
         """The entries of these complaints (every party's)."""
@@ -179,7 +202,7 @@ class MemoryVault:
             return [
                 VaultEntry(cid, pid, data)
                 for cid in dict.fromkeys(complaint_ids)
-                for pid, data in self._vault.get(cid, ())
+                for pid, data in _pairs(self._vault.get(cid, ()))
             ]
 
     def vault_of(self, party_id: str) -> list[VaultEntry]:
@@ -187,8 +210,8 @@ class MemoryVault:
         with self._lock:
             return [
                 VaultEntry(cid, pid, data)
-                for cid in sorted(self._vault_parties.get(party_id, ()))
-                for pid, data in self._vault[cid]
+                for cid in sorted(_ids(self._vault_parties.get(party_id, ())))
+                for pid, data in _pairs(self._vault[cid])
                 if pid == party_id
             ]
 
@@ -199,19 +222,22 @@ class MemoryVault:
         kind, value = erase_target(party_id, complaint_id)
         with self._lock:
             if kind == "complaint":
-                held = self._vault.pop(value, ())
+                held = _pairs(self._vault.pop(value, ()))
                 for pid, _ in held:
                     theirs = self._vault_parties[pid]
+                    if isinstance(theirs, str):
+                        del self._vault_parties[pid]
+                        continue
                     del theirs[value]
                     if not theirs:
                         del self._vault_parties[pid]
                 self._unfile_keys(value)
                 return len(held)
-            cids = self._vault_parties.pop(value, {})
+            cids = _ids(self._vault_parties.pop(value, ()))
             for cid in cids:
-                kept = tuple(e for e in self._vault[cid] if e[0] != value)
+                kept = tuple(e for e in _pairs(self._vault[cid]) if e[0] != value)
                 if kept:
-                    self._vault[cid] = kept
+                    self._vault[cid] = kept[0] if len(kept) == 1 else kept
                 else:
                     del self._vault[cid]
             for cid in self._complaints_of(value):
