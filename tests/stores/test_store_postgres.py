@@ -107,3 +107,21 @@ def test_text_postgres_cannot_hold_is_refused_before_the_store(pg_schema: str) -
             engine.handle(c.id, bad)
         assert engine.get(c.id) == c
         assert len(engine.history(c.id)) == 1
+
+
+@needs_pg
+@pytest.mark.parametrize("others", [0, 5])
+def test_vault_put_keeps_the_first_of_one_call(pg_schema: str, others: int) -> None:
+    # a complaint's few entries go as one statement, more as a transaction:
+    # either way an entry given twice keeps what it held first
+    from complaintflow.stores._vault import VaultEntry
+
+    assert PG_DSN is not None
+    extra = [VaultEntry("c-1", f"p-{i}", f'"{i}"') for i in range(others)]
+    with PostgresStore(PG_DSN, schema=pg_schema) as store:
+        store.vault_put([VaultEntry("c-1", "u-1", "first"), *extra])
+        store.vault_put([VaultEntry("c-1", "u-1", "second"), VaultEntry("c-2", "u-1", "a")])
+        store.vault_put([VaultEntry("c-3", "u-1", "b"), VaultEntry("c-3", "u-1", "c")])
+        got = sorted(store.vault_read(["c-1", "c-2", "c-3"]))
+    want = [("c-1", "u-1", "first"), ("c-2", "u-1", "a"), ("c-3", "u-1", "b")]
+    assert got == sorted(want + [tuple(e) for e in extra])

@@ -29,6 +29,7 @@ from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores._base import check_seqs
 from complaintflow.stores._pgwrite import LANDED, SAVE, SAVE_NEW, landed, save_params
 from complaintflow.stores._sql import _VERSION_OF, SCHEMA_VERSION, Dialect, SQLStore, _conflict
+from complaintflow.stores._vault import VaultEntry, put_sql
 
 if TYPE_CHECKING:
     import psycopg
@@ -74,6 +75,10 @@ _LOCK_KEY: Final = 0x0C0F_F10E
 
 _COPY_FROM: Final = 8
 """From this many rows on, an insert is a ``COPY``."""
+
+_PUT_AT_ONCE: Final = 4
+"""Up to this many vault entries are added by one statement (a complaint's
+parties: one statement text per count, each prepared once)."""
 
 
 def _psycopg() -> ModuleType:
@@ -291,6 +296,18 @@ class PostgresStore(SQLStore):
 
         self._attempt(work, tx=False, landed=check)
         self._cache.put(complaint)
+
+    def vault_put(self, entries: Sequence[VaultEntry]) -> None:
+        """Add vault entries; an entry that exists already is kept as it is.
+        A complaint's few entries go as one statement, its own transaction
+        (run again, when the connection is lost, without harm: an entry
+        written already is kept)."""
+        if not entries or len(entries) > _PUT_AT_ONCE:
+            super().vault_put(entries)
+            return
+        sql = self.dialect.q(put_sql(len(entries)))
+        params = [value for e in entries for value in e]
+        self._attempt(lambda conn: _cursor(conn).execute(sql, params), tx=False)
 
     # -- connections, transactions, retries -----------------------------------------
 

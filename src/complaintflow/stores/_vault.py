@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Final, NamedTuple
 
 from complaintflow.errors import InvalidInput
 
-__all__ = ["MemoryVault", "SQLVault", "VaultEntry", "erase_target", "key_row"]
+__all__ = ["MemoryVault", "SQLVault", "VaultEntry", "erase_target", "key_row", "put_sql"]
 
 _KEY_PREFIX: Final = " key:"
 
@@ -67,6 +67,13 @@ PUT: Final = (
     "INSERT INTO vault (complaint_id, party_id, data) VALUES (%s, %s, %s) "
     "ON CONFLICT (complaint_id, party_id) DO NOTHING"
 )
+
+
+def put_sql(count: int) -> str:
+    """:data:`PUT` for ``count`` entries in one statement."""
+    return PUT.replace("(%s, %s, %s)", ", ".join(["(%s, %s, %s)"] * count))
+
+
 OF_PARTY: Final = "SELECT complaint_id, party_id, data FROM vault WHERE party_id = %s"
 ERASE: Final = {
     "party": (
