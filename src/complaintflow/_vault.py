@@ -111,7 +111,17 @@ class Vault:
     def kept(self, entries: list[VaultEntry], complaint_id: str) -> Iterator[None]:
         """Write ``entries`` (:meth:`keep`) for the save that runs in the
         ``with`` block; when it fails and no complaint ``complaint_id`` was
-        stored, delete them again (a retried submit writes its own)."""
+        stored, delete them again (a retried submit writes its own). A
+        store that can (``stage_vault``, the PostgreSQL store) writes them
+        in the save's own statement instead: one commit for both."""
+        stage = getattr(self.store, "stage_vault", None)
+        if stage is not None and entries:
+            stage(complaint_id, [self._seal(e) for e in entries])
+            try:
+                yield
+            finally:
+                stage(complaint_id, ())
+            return
         self.keep(entries)
         try:
             yield

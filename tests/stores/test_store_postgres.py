@@ -125,3 +125,42 @@ def test_vault_put_keeps_the_first_of_one_call(pg_schema: str, others: int) -> N
         got = sorted(store.vault_read(["c-1", "c-2", "c-3"]))
     want = [("c-1", "u-1", "first"), ("c-2", "u-1", "a"), ("c-3", "u-1", "b")]
     assert got == sorted(want + [tuple(e) for e in extra])
+
+
+@needs_pg
+def test_a_submit_writes_its_vault_entries_in_its_save(pg_schema: str) -> None:
+    """The personal data of a new complaint goes in the save's own statement:
+    a save that fails leaves neither the complaint nor its vault entries,
+    and one that succeeds leaves both (read back through a view)."""
+    import psycopg
+    from store_helpers import complainant, new
+
+    import complaintflow as cf
+
+    assert PG_DSN is not None
+    with PostgresStore(PG_DSN, schema=pg_schema) as store:
+        engine = engine_on(store, FakeClock(T0))
+        with psycopg.connect(PG_DSN, autocommit=True) as admin:
+            admin.execute(f'SET search_path TO "{pg_schema}"'.encode())
+            admin.execute(
+                b"CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                b"RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+            )
+            admin.execute(
+                b"CREATE TRIGGER refuse BEFORE INSERT ON events "
+                b"FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+            with pytest.raises(StoreError):
+                engine.submit(new(1), actor=complainant(1))
+            counts = [
+                admin.execute(f"SELECT count(*) FROM {t}".encode()).fetchone()[0]
+                for t in ("complaints", "vault")
+            ]
+            assert counts == [0, 0]
+            admin.execute(b"DROP TRIGGER refuse ON events")
+            c = engine.submit(new(1), actor=complainant(1))
+            rows = admin.execute(b"SELECT party_id FROM vault ORDER BY party_id").fetchall()
+            assert [r[0] for r in rows] == ["shop-9", "u-1"]
+        seen = engine.view(c.id, actor=cf.Actor.system())
+        assert seen.complainant.name == "Wang Xiaohong"
+        assert seen.description == "The kettle leaks from the base."

@@ -27,6 +27,7 @@ from typing import Any, Final
 from complaintflow.models import Complaint, Event, Notification
 from complaintflow.stores._index import match_keys
 from complaintflow.stores._sql import _INSERT, _UPDATE, Dialect, _conflict, _row
+from complaintflow.stores._vault import VaultEntry
 
 __all__ = ["LANDED", "SAVE", "SAVE_NEW", "landed", "save_params"]
 
@@ -51,9 +52,13 @@ SAVE_NEW: Final = (
     "WITH c AS (" + _INSERT + " ON CONFLICT (id) DO NOTHING RETURNING id)"
     ", k AS (INSERT INTO complaint_keys (complainant, key, complaint_id)"
     " SELECT %(complainant)s, x.key, c.id"
-    " FROM c, jsonb_array_elements_text(%(keys)s::jsonb) AS x (key))" + _EVENTS_AND_NOTES
+    " FROM c, jsonb_array_elements_text(%(keys)s::jsonb) AS x (key))"
+    ", v AS (INSERT INTO vault (complaint_id, party_id, data)"
+    " SELECT c.id, x.e->>0, x.e->>1 FROM c, jsonb_array_elements(%(vault)s::jsonb) AS x (e)"
+    " ON CONFLICT (complaint_id, party_id) DO NOTHING)" + _EVENTS_AND_NOTES
 )
-"""The save of a new complaint, with its match keys."""
+"""The save of a new complaint, with its match keys and the vault entries
+staged for it (``[[party_id, data], ...]``): all in one transaction."""
 
 LANDED: Final = "SELECT version, doc = %s::jsonb FROM complaints WHERE id = %s"
 """The row of a save whose outcome is unknown: its version, and whether its
@@ -66,13 +71,15 @@ def save_params(
     expected: int,
     events: Sequence[Event],
     notifications: Sequence[Notification],
+    vault: Sequence[VaultEntry] = (),
 ) -> dict[str, Any]:
     """The parameters of :data:`SAVE`, or of :data:`SAVE_NEW` when
-    ``expected`` is 0."""
+    ``expected`` is 0 (with the ``vault`` entries of the new complaint)."""
     return {
         **_row(dialect, complaint),
         "expected": expected,
         "keys": json.dumps(match_keys(complaint) if expected == 0 else []),
+        "vault": json.dumps([[e.party_id, e.data] for e in vault], ensure_ascii=False),
         "events": _array(e.model_dump_json() for e in events),
         "notifications": _array(n.model_dump_json() for n in notifications),
     }

@@ -195,6 +195,7 @@ class PostgresStore(SQLStore):
         self._what = f"schema {schema!r}"
         self._retries = retries
         self._admin: Conn | None = None
+        self._staged = threading.local()  # vault entries for a thread's next new save
         self._own = pool is None
         self._set_path = pool is not None or connect is not None
         if pool is not None:
@@ -283,7 +284,10 @@ class PostgresStore(SQLStore):
         check_seqs(expected_version, events)
         q = self.dialect.q
         statement = q(SAVE_NEW if expected_version == 0 else SAVE)
-        params = save_params(self.dialect, complaint, expected_version, events, notifications)
+        vault = self._staged_for(complaint.id) if expected_version == 0 else ()
+        params = save_params(
+            self.dialect, complaint, expected_version, events, notifications, vault
+        )
 
         def work(conn: Any) -> None:
             if _cursor(conn).execute(statement, params).fetchone()[0] != 1:
@@ -296,6 +300,17 @@ class PostgresStore(SQLStore):
 
         self._attempt(work, tx=False, landed=check)
         self._cache.put(complaint)
+
+    def stage_vault(self, complaint_id: str, entries: Sequence[VaultEntry]) -> None:
+        """Have the next :meth:`save` of the new complaint ``complaint_id``,
+        in this thread, write ``entries`` in its own statement (one commit
+        for the complaint and its personal data; nothing of either when the
+        save fails). Empty ``entries`` unstage."""
+        self._staged.entries = (complaint_id, tuple(entries))
+
+    def _staged_for(self, complaint_id: str) -> Sequence[VaultEntry]:
+        staged: tuple[str, tuple[VaultEntry, ...]] | None = getattr(self._staged, "entries", None)
+        return staged[1] if staged is not None and staged[0] == complaint_id else ()
 
     def vault_put(self, entries: Sequence[VaultEntry]) -> None:
         """Add vault entries; an entry that exists already is kept as it is.
