@@ -40,6 +40,38 @@ _SUBMIT_FIELDS: Final = frozenset(
 )
 
 
+_GIVEN: Final = tuple(NewComplaint.model_fields)
+_TEMPLATE: Final = {
+    name: None if f.is_required() or f.default_factory is not None else f.default
+    for name, f in Complaint.model_fields.items()
+}
+"""Every field of a complaint, in the model's order, with its default."""
+_FACTORIES: Final = {
+    name: f.default_factory
+    for name, f in Complaint.model_fields.items()
+    if f.default_factory is not None
+}
+
+
+def _defaults() -> dict[str, Any]:
+    """A fresh complaint's values but those a new complaint gives: its
+    fields' defaults, status ``received`` and version 0."""
+    values = _TEMPLATE.copy()
+    values["status"] = Status.received
+    values["version"] = 0
+    for name, make in _FACTORIES.items():
+        values[name] = make()  # type: ignore[call-arg]
+    return values
+
+
+_dump_fields: Final = Complaint.__pydantic_serializer__.to_python
+
+
+def _dump(c: Complaint) -> dict[str, Any]:
+    """``c.model_dump(mode="json")`` of the fields a ``submit`` event keeps."""
+    return _dump_fields(c, mode="json", include=_SUBMIT_FIELDS)  # type: ignore[no-any-return]
+
+
 class Policies:
     """The SLA policy of each complaint: a ``complaintflow_sla_policy`` hook,
     the category's overrides, or the engine's policy."""
@@ -54,6 +86,7 @@ class Policies:
         self._hook = pm.hook.complaintflow_sla_policy
         self._hooked = bool(self._hook.get_hookimpls())
         self._calendar_hook = pm.hook.complaintflow_calendar
+        self._calendar_hooked = bool(self._calendar_hook.get_hookimpls())
         self._categories = categories
         self.policy = policy
         self.calendars: Mapping[str, str | None] = calendars or {}
@@ -62,7 +95,7 @@ class Policies:
 
     def calendar_for(self, c: Complaint) -> str | None:
         """The calendar chosen for a new complaint (``None``: the default)."""
-        name = self._calendar_hook(complaint=c)
+        name = self._calendar_hook(complaint=c) if self._calendar_hooked else None
         if name is None:
             return None
         if not isinstance(name, str) or name not in self.calendars:
@@ -131,11 +164,13 @@ class Intake:
         """The complaint as it would be, before classification and screening."""
         if new.category is not None:
             self._categories.require(new.category)
-        cid = new.id or uuid.uuid4().hex
-        fields = {**new.model_dump(), "id": cid, "received_at": received}
-        return Complaint.model_validate(
-            {**fields, "status": Status.received, "version": 0, "updated_at": received}
-        )
+        values = _defaults()
+        given = new.__dict__  # validated by NewComplaint, to the same types
+        for name in _GIVEN:
+            values[name] = given[name]
+        values["id"] = new.id or uuid.uuid4().hex
+        values["received_at"] = values["updated_at"] = received
+        return fast_from_dict(Complaint, values)
 
     def classify(self, c: Complaint) -> Complaint:
         """``c`` with a category when it had none and one can be found."""
@@ -182,7 +217,7 @@ class Intake:
         """The ``submit`` event: the complaint's facts (``facts``, without the
         personal fields, when given) and its SLA policy."""
         data: dict[str, Any] = {
-            "complaint": (facts or c).model_dump(mode="json", include=set(_SUBMIT_FIELDS)),
+            "complaint": _dump(facts or c),
             "policy": self._policies.for_complaint(c).to_data(),
         }
         calendar = self._policies.calendar_for(c)

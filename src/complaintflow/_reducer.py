@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from complaintflow._base import compact, fast_copy, fast_from_dict, validate
+from complaintflow._base import all_fields, compact, fast_copy, fast_from_dict, validate
 from complaintflow._sla_state import SlaState
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError, InvalidInput
@@ -162,13 +162,35 @@ def apply_event(complaint: Complaint | None, event: Event) -> Complaint:
             }
         )
         compact(created.complainant)
-        if created.respondent is not None:
-            # a fresh model, seen by no one yet: it takes the shared respondent
-            created.__dict__["respondent"] = _respondent(compact(created.respondent))
-        if created.personal:
-            created.__dict__["personal"] = _personal(created.personal)
-        return compact(created)
+        return _shared(created)
     return fast_copy(complaint, **_update(complaint, event))
+
+
+def _shared(created: Complaint) -> Complaint:
+    """A new complaint, seen by no one yet, sharing what it can with others:
+    the respondent, the tuple of personal fields, the fields-set."""
+    if created.respondent is not None:
+        created.__dict__["respondent"] = _respondent(compact(created.respondent))
+    if created.personal:
+        created.__dict__["personal"] = _personal(created.personal)
+    return compact(created)
+
+
+def submitted(facts: Complaint, event: Event) -> Complaint:
+    """What :func:`apply_event` gives for the ``submit`` event the engine
+    made of ``facts`` (``event.data["complaint"]`` is their dump), without
+    validating again what ``facts`` hold already."""
+    values = facts.__dict__.copy()
+    values["status"] = event.to_status
+    values["version"] = event.seq
+    values["updated_at"] = event.at
+    party = facts.complainant
+    if party.__pydantic_fields_set__ is not all_fields(Party):
+        values["complainant"] = compact(fast_copy(party))  # the caller's object stays as is
+    respondent = facts.respondent
+    if respondent is not None and respondent.__pydantic_fields_set__ is not all_fields(Party):
+        values["respondent"] = fast_copy(respondent)
+    return _shared(fast_from_dict(Complaint, values))
 
 
 _RESPONDENTS: Final[dict[tuple[str, str, str | None, str | None], Party]] = {}
@@ -222,6 +244,12 @@ class Tracker(Protocol):
     def state_after(self, before: Complaint | None, cycle: int, event: Event) -> SlaState | None:
         """The SLA state after ``event`` (not a submit); ``None``: unchanged."""
         ...  # pragma: no cover
+
+
+def submit_tracked(facts: Complaint, event: Event, tracker: Tracker) -> Complaint:
+    """:func:`apply_tracked` of the ``submit`` event made of ``facts`` (see
+    :func:`submitted`)."""
+    return tracker.on_event(None, submitted(facts, event), event)
 
 
 def apply_tracked(complaint: Complaint | None, event: Event, tracker: Tracker) -> Complaint:

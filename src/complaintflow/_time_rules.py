@@ -92,10 +92,13 @@ class TimeRules:
         believed (staff intake within the window; trusted roles)."""
         if received_at is None:
             return now, "clock"
-        trusted = self._trusted(actor)
+        trusted = None if actor.roles.isdisjoint(TRUSTED_ROLES) else self._trusted(actor)
         if trusted is not None:
             return received_at, trusted
-        ahead = timedelta(seconds=received_at.timestamp() - now.timestamp())
+        seconds = received_at.timestamp() - now.timestamp()
+        if -self._skew_s <= seconds <= self._skew_s:
+            return received_at, "caller"  # within the skew: the caller's time
+        ahead = timedelta(seconds=seconds)
         if actor.has(*STAFF_ROLES) and -ahead > self.skew:
             if -ahead > self.intake_window:
                 raise InvalidInput.field(

@@ -25,7 +25,7 @@ from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
 from complaintflow._privacy import PersonalData
 from complaintflow._recalc import calendars_by_name, recalculate_store, replay
-from complaintflow._reducer import apply_tracked, check_events
+from complaintflow._reducer import apply_tracked, check_events, submit_tracked
 from complaintflow._reports import Reports
 from complaintflow._sweep import Sweeper
 from complaintflow._time_rules import TimeRules
@@ -217,7 +217,7 @@ class Engine(Reports, Running, PersonalData):
         draft = self._intake.screen(self._intake.classify(draft), self._vault.screening(self.store))
         facts, personal = self._vault.prepare(draft)
         event = self._intake.event(draft, actor.id, basis, now, facts)
-        created = self._apply(None, event)
+        created = submit_tracked(facts, event, self._sla)
         notes = self._outbox.leased(self._intake.warnings(created, event), event.at)
         with self._vault.kept(personal, created.id):
             self.store.save(created, expected_version=0, events=[event], notifications=notes)

@@ -72,7 +72,7 @@ def _candidates(c: Complaint, store: Any, same_order: bool) -> Iterable[Complain
 def duplicate(c: Complaint, store: Any, cfg: DuplicateScreen) -> list[Flag]:
     if not cfg.enabled:
         return []
-    text = comparable(_text(c))
+    text: str | None = None  # worked out for the first comparison
     for other in _candidates(c, store, cfg.same_order):
         if other.id == c.id:
             continue
@@ -85,6 +85,8 @@ def duplicate(c: Complaint, store: Any, cfg: DuplicateScreen) -> list[Flag]:
         if cfg.same_order and c.order_id is not None and c.order_id == other.order_id:
             why = f"same complainant, respondent and order {c.order_id!r}"
         else:
+            if text is None:
+                text = comparable(_text(c))
             o = comparable(_text(other))
             ratio = 1.0 if not text and not o else Indel.normalized_similarity(text, o)
             if ratio < cfg.similarity:

@@ -144,8 +144,11 @@ class SlaTracker:
         """A new complaint: its first cycle starts under the policy it carries."""
         t = event.at
         data = event.data["policy"]
-        first = SlaState(policy=data, cycle_started_at=t, calendar=event.data.get("calendar"))
-        return fast_copy(after, sla=self._start_cycle(first, [], self.policy(data), 1, t))
+        first = _new_state((data, t, (), None, event.data.get("calendar")))
+        records = [
+            self._record(target, 1, t) for target in _starts(self.policy(data)).get("receipt", ())
+        ]
+        return fast_copy(after, sla=self._done(first, records, set(range(len(records)))))
 
     def _on_policy_changed(
         self,

@@ -80,18 +80,22 @@ def _next_check(sla: HasNextCheck | None) -> datetime | None:
 
 def index_row(c: Complaint) -> IndexRow:
     """The facts a store indexes about ``c``."""
-    return IndexRow(
-        id=c.id,
-        version=c.version,
-        status=c.status.value,
-        is_open=c.is_open,
-        complainant=c.complainant.id,
-        respondent=None if c.respondent is None else c.respondent.id,
-        category=c.category,
-        handler=c.handler,
-        received_at=c.received_at.astimezone(UTC),
-        next_check=_next_check(c.sla),
-        needs_triage=needs_triage(c),
+    status = c.status
+    respondent = c.respondent
+    return _new_row(
+        (
+            c.id,
+            c.version,
+            status._value_,
+            status in OPEN_STATUSES,
+            c.complainant.id,
+            None if respondent is None else respondent.id,
+            c.category,
+            c.handler,
+            c.received_at.astimezone(UTC),
+            _next_check(c.sla),
+            needs_triage(c),
+        )
     )
 
 

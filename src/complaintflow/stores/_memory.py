@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right, insort
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -350,11 +350,13 @@ class MemoryStore(MemoryVault):
         who = complaint.complainant.id
         them = None if complaint.respondent is None else complaint.respondent.id
         order = None if complaint.order_id is None else order_key(complaint.order_id)
-        score: Counter[str] = Counter()
+        score: dict[str, int] = {}
         for key in match_keys(complaint, order=same_order):
             for cid in self._by_key.ids(who, key):
-                score[cid] += 1000 if key == order else 1
+                score[cid] = score.get(cid, 0) + (1000 if key == order else 1)
         score.pop(complaint.id, None)
+        if not score:
+            return []
         # parties and receipt never change: only whether it is open may be
         # behind in the index row of a recent complaint
         rows = [

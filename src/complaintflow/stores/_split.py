@@ -78,7 +78,10 @@ def split(c: Complaint) -> tuple[Complaint, dict[str, dict[str, Any]]]:
 
 def entry_data(values: dict[str, Any]) -> str:
     """A vault entry's ``data``: its fields as compact JSON."""
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(values)
+
+
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class Legacy(NamedTuple):
