@@ -3,7 +3,7 @@ the draft, classification, screening and the ``submit`` event."""
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
@@ -11,6 +11,7 @@ from typing import Any, Final
 import pluggy
 
 from complaintflow._base import fast_from_dict, fast_new
+from complaintflow._fingerprint import fingerprint
 from complaintflow._outbox import notification
 from complaintflow._status import Status
 from complaintflow.categories import CategoryRegistry
@@ -19,6 +20,7 @@ from complaintflow.models import Classification, Complaint, Event, Flag, NewComp
 from complaintflow.rules import RuleSet
 from complaintflow.rules._screening import WARNING
 from complaintflow.sla import SlaPolicy
+from complaintflow.stores._index import text_of
 
 _SUBMIT_FIELDS: Final = frozenset(
     {
@@ -62,6 +64,14 @@ def _defaults() -> dict[str, Any]:
     for name, make in _FACTORIES.items():
         values[name] = make()  # type: ignore[call-arg]
     return values
+
+
+def _uuid4_hex() -> str:
+    """``uuid.uuid4().hex``, without building a ``UUID``."""
+    b = bytearray(os.urandom(16))
+    b[6] = b[6] & 0x0F | 0x40  # version 4
+    b[8] = b[8] & 0x3F | 0x80  # RFC 4122 variant
+    return b.hex()
 
 
 _dump_fields: Final = Complaint.__pydantic_serializer__.to_python
@@ -171,9 +181,11 @@ class Intake:
         given = new.__dict__  # validated by NewComplaint, to the same types
         for name in _GIVEN:
             values[name] = given[name]
-        values["id"] = new.id or uuid.uuid4().hex
+        values["id"] = new.id or _uuid4_hex()
         values["received_at"] = values["updated_at"] = received
-        return fast_from_dict(Complaint, values)
+        draft = fast_from_dict(Complaint, values)
+        values["fingerprint"] = fingerprint(text_of(draft))  # for the screens and the record
+        return draft
 
     def classify(self, c: Complaint) -> Complaint:
         """``c`` with a category when it had none and one can be found."""

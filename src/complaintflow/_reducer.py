@@ -188,8 +188,13 @@ def submitted(facts: Complaint, event: Event) -> Complaint:
     if party.__pydantic_fields_set__ is not all_fields(Party):
         values["complainant"] = compact(fast_copy(party))  # the caller's object stays as is
     respondent = facts.respondent
-    if respondent is not None and respondent.__pydantic_fields_set__ is not all_fields(Party):
-        values["respondent"] = fast_copy(respondent)
+    if respondent is not None:
+        p = respondent
+        known = _RESPONDENTS.get((p.id, p.kind, p.name, p.contact))
+        if known is not None and type(known) is type(p):
+            values["respondent"] = known
+        elif p.__pydantic_fields_set__ is not all_fields(Party):
+            values["respondent"] = fast_copy(p)
     return _shared(fast_from_dict(Complaint, values))
 
 

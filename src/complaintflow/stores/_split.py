@@ -71,7 +71,7 @@ def split(c: Complaint) -> tuple[Complaint, dict[str, dict[str, Any]]]:
         description="",
         evidence=(),
         personal=_shared(sorted(fields)),
-        fingerprint=fingerprint(text_of(c)),
+        fingerprint=c.fingerprint or fingerprint(text_of(c)),
     )
     return facts, held
 
