@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from complaintflow._base import fast_copy
 from complaintflow._crypto import SEALED, Encryption, KeyStore, _aesgcm
 from complaintflow._permissions import redact_for
 from complaintflow.errors import InvalidInput, StoreError
-from complaintflow.models import Actor, Complaint, Party
+from complaintflow.models import Actor, Complaint, Event, Notification, Party
 from complaintflow.stores import Store
 from complaintflow.stores._split import entry_data, split
 from complaintflow.stores._vault import VaultEntry
@@ -93,6 +92,7 @@ class Vault:
         self.store = store
         self.encryption = encryption
         self.keys: KeyStore | None = None if encryption is None else encryption.bind(store)
+        self._screening: _Screening | None = None
 
     @staticmethod
     def prepare(c: Complaint) -> tuple[Complaint, list[VaultEntry]]:
@@ -107,24 +107,34 @@ class Vault:
         if entries:
             self.store.vault_put([self._seal(e) for e in entries])
 
-    @contextmanager
-    def kept(self, entries: list[VaultEntry], complaint_id: str) -> Iterator[None]:
-        """Write ``entries`` (:meth:`keep`) for the save that runs in the
-        ``with`` block; when it fails and no complaint ``complaint_id`` was
-        stored, delete them again (a retried submit writes its own). A
-        store that can (``stage_vault``, the PostgreSQL store) writes them
-        in the save's own statement instead: one commit for both."""
+    def save_new(
+        self,
+        created: Complaint,
+        events: list[Event],
+        notifications: list[Notification],
+        entries: list[VaultEntry],
+    ) -> None:
+        """Save a new complaint and write its vault ``entries`` (:meth:`keep`);
+        when the save fails and no complaint of its id was stored, delete
+        them again (a retried submit writes its own). A store that can
+        (``stage_vault``, the PostgreSQL store) writes them in the save's
+        own statement instead: one commit for both."""
+        complaint_id = created.id
+
+        def save() -> None:
+            self.store.save(created, expected_version=0, events=events, notifications=notifications)
+
         stage = getattr(self.store, "stage_vault", None)
         if stage is not None and entries:
             stage(complaint_id, [self._seal(e) for e in entries])
             try:
-                yield
+                save()
             finally:
                 stage(complaint_id, ())
             return
         self.keep(entries)
         try:
-            yield
+            save()
         except BaseException:
             if entries:
                 try:
@@ -194,7 +204,10 @@ class Vault:
     def screening(self, store: Any) -> _Screening:
         """``store`` as the screens and the analysis see it: the complaints
         ``find`` and ``find_like`` return carry their texts (:meth:`texts`)."""
-        return _Screening(store, self.texts)
+        screening = self._screening
+        if screening is None or screening._store is not store:
+            screening = self._screening = _Screening(store, self.texts)
+        return screening
 
 
 def _sealed_without_key() -> Exception:
@@ -215,11 +228,13 @@ class _Screening:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._store, name)
-        if name not in self._HYDRATED:
-            return attr
-        hydrate_all = self._hydrate_all
+        if name in self._HYDRATED:
+            hydrate_all = self._hydrate_all
+            found = attr
 
-        def hydrated(*args: Any, **kwargs: Any) -> Any:
-            return hydrate_all(list(attr(*args, **kwargs)))
+            def attr(*args: Any, **kwargs: Any) -> Any:
+                return hydrate_all(list(found(*args, **kwargs)))
 
-        return hydrated
+        if callable(attr):  # the store's methods: looked up once
+            self.__dict__[name] = attr
+        return attr

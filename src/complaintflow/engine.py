@@ -219,8 +219,7 @@ class Engine(Reports, Running, PersonalData):
         event = self._intake.event(draft, actor.id, basis, now, facts)
         created = submit_tracked(facts, event, self._sla)
         notes = self._outbox.leased(self._intake.warnings(created, event), event.at)
-        with self._vault.kept(personal, created.id):
-            self.store.save(created, expected_version=0, events=[event], notifications=notes)
+        self._vault.save_new(created, [event], notes, personal)
         self._after([event], created, notes)
         return created
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final
 
 from rapidfuzz.distance import Indel
@@ -120,7 +121,7 @@ def incomplete(c: Complaint, cfg: IncompleteScreen) -> list[Flag]:
 def malicious(c: Complaint, store: Any, cfg: MaliciousScreen) -> list[Flag]:
     if not cfg.enabled:
         return []
-    window = timedelta(hours=cfg.window_hours)
+    window = _hours(cfg.window_hours)
     since, until = c.received_at - window, c.received_at
     found = _window(c, store, since, until, cfg.limit)
     if found is None:
@@ -139,6 +140,11 @@ def malicious(c: Complaint, store: Any, cfg: MaliciousScreen) -> list[Flag]:
         "after a warning: for human review (never rejected automatically)"
     )
     return [Flag(kind="malicious", reason=reason, related=tuple(o.id for o in recent))]
+
+
+@lru_cache(maxsize=16)
+def _hours(hours: float) -> timedelta:
+    return timedelta(hours=hours)
 
 
 def _window(
