@@ -87,3 +87,40 @@ def test_submitted_equals_applying_the_event(new: dict[str, Any]) -> None:
     _same(submitted(facts, event), apply_event(None, event))
     # the caller's party object is left as it was (the record shares copies)
     assert new["complainant"].model_fields_set == given_fields
+
+
+@given(
+    amount=st.floats(min_value=0, max_value=24 * 400, allow_nan=False),
+    warn_at=st.lists(st.floats(min_value=0.01, max_value=0.99), max_size=3, unique=True).map(
+        lambda w: tuple(sorted(w))
+    ),
+    start=st.datetimes(
+        min_value=datetime(1990, 1, 1),
+        max_value=datetime(2400, 1, 1),
+        timezones=st.sampled_from(ZONES),
+    ),
+    kind=st.sampled_from(["hours", "business_hours", "calendar_days", "working_days"]),
+    named=st.booleans(),
+)
+def test_a_started_target_is_recomputed_as_the_general_path_does(
+    amount: float, warn_at: tuple[float, ...], start: datetime, kind: str, named: bool
+) -> None:
+    """The submit's shortcut for a target just started gives the record the
+    general recomputation gives (deadline, first alert, calendar)."""
+    from complaintflow.sla import SlaTarget
+    from complaintflow.sla._policy import Duration
+    from complaintflow.sla._tracker import SlaTracker, _new_state
+
+    if kind == "working_days":
+        amount = float(round(amount) % 30)
+    shanghai = cf.BusinessCalendar("Asia/Shanghai", name="sh")
+    tracker = SlaTracker(cf.BusinessCalendar("Europe/London"))
+    tracker.calendars["sh"] = shanghai
+    target = SlaTarget("t", "receipt", "acknowledge", Duration(kind, amount), warn_at=warn_at)
+    record = tracker._record(target, 1, start)
+    calendar = "sh" if named else None
+    state = _new_state(({}, start, (), None, calendar))
+    general = tracker._done(state, [record], {0}).targets[0]
+    fast = tracker._started(record, calendar)
+    assert fast == general
+    assert fast.deadline is None or fast.deadline.tzinfo == general.deadline.tzinfo

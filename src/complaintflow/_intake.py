@@ -11,6 +11,7 @@ from typing import Any, Final
 import pluggy
 
 from complaintflow._base import fast_from_dict, fast_new
+from complaintflow._builtins import BuiltinRules
 from complaintflow._fingerprint import fingerprint
 from complaintflow._outbox import notification
 from complaintflow._status import Status
@@ -18,6 +19,7 @@ from complaintflow.categories import CategoryRegistry
 from complaintflow.errors import PluginError
 from complaintflow.models import Classification, Complaint, Event, Flag, NewComplaint, Notification
 from complaintflow.rules import RuleSet
+from complaintflow.rules import screen as builtin_screens
 from complaintflow.rules._screening import WARNING
 from complaintflow.sla import SlaPolicy
 from complaintflow.stores._index import text_of
@@ -172,6 +174,10 @@ class Intake:
         self._categories = categories
         self.rules = rules
         self._policies = policies
+        impls = pm.hook.complaintflow_screen.get_hookimpls()
+        self._builtin_screen_only = len(impls) == 1 and type(impls[0].plugin) is BuiltinRules
+        """The built-in screens are the only ones: called without the hook's
+        dispatch (plugins are fixed when the engine is built)."""
 
     def draft(self, new: NewComplaint, received: datetime) -> Complaint:
         """The complaint as it would be, before classification and screening."""
@@ -210,9 +216,11 @@ class Intake:
     def screen(self, c: Complaint, store: Any) -> Complaint:
         """``c`` with the flags of every screen (guide §2.3)."""
         flags: list[Flag] = []
-        for answer in self._pm.hook.complaintflow_screen(
-            complaint=c, store=store, rules=self.rules
-        ):
+        if self._builtin_screen_only:
+            answers = [builtin_screens(c, store, self.rules)]
+        else:
+            answers = self._pm.hook.complaintflow_screen(complaint=c, store=store, rules=self.rules)
+        for answer in answers:
             for f in answer or ():
                 if not isinstance(f, Flag):
                     raise PluginError(

@@ -145,10 +145,35 @@ class SlaTracker:
         t = event.at
         data = event.data["policy"]
         first = _new_state((data, t, (), None, event.data.get("calendar")))
-        records = [
-            self._record(target, 1, t) for target in _starts(self.policy(data)).get("receipt", ())
-        ]
-        return fast_copy(after, sla=self._done(first, records, set(range(len(records)))))
+        targets = _starts(self.policy(data)).get("receipt", ())
+        records = [self._started(self._record(target, 1, t), first.calendar) for target in targets]
+        return fast_copy(after, sla=self._done(first, records, set()))
+
+    def _started(self, r: TargetRecord, calendar: str | None) -> TargetRecord:
+        """:meth:`_done`'s recomputation of a record that has just started (on
+        the complaint's ``calendar``): nothing sent, stopped, paused or
+        promised yet, so an ``hours`` target's deadline is its start plus its
+        duration and its first alert the first warning's share of it."""
+        if r.calendar is None and calendar is not None:
+            r = _set(r, calendar=calendar)
+        start = r.started_at
+        if r.kind != "hours" or start.__class__ is not datetime or start.utcoffset() is None:
+            return self._recompute(r)
+        cal = self.calendar_for(r.calendar)
+        tz = cal.tz
+        try:
+            measure, first = _fresh_hours(r.amount, r.warn_at)
+            u = start.astimezone(UTC)
+            deadline = (u + measure).astimezone(tz)
+            nxt = deadline if first is None else (u + first).astimezone(tz)
+        except (ComplaintFlowError, OverflowError):
+            return self._recompute(r)  # the general path reports the problem
+        values = list(r)
+        values[_DEADLINE] = deadline
+        values[_NEXT_ALERT_AT] = nxt
+        values[_CALENDAR] = cal.name
+        values[_CALENDAR_VERSION] = cal.version
+        return _new_record(values)
 
     def _on_policy_changed(
         self,
@@ -640,6 +665,14 @@ def _template(target: SlaTarget) -> TargetRecord:
         _TEMPLATES.clear()
     _TEMPLATES[id(target)] = (target, record)
     return record
+
+
+@lru_cache(maxsize=256)
+def _fresh_hours(amount: float, warn_at: tuple[float, ...]) -> tuple[timedelta, timedelta | None]:
+    """An ``hours`` target's duration, and the time from its start to its
+    first warning (``None``: no warning, the breach comes first)."""
+    first = None if not warn_at else _duration("hours", amount * warn_at[0])._measure
+    return _duration("hours", amount)._measure, first
 
 
 @lru_cache(maxsize=256)
