@@ -176,11 +176,14 @@ def _shared(created: Complaint) -> Complaint:
     return compact(created)
 
 
-def submitted(facts: Complaint, event: Event) -> Complaint:
+def submitted(facts: Complaint, event: Event, sla: SlaState | None = None) -> Complaint:
     """What :func:`apply_event` gives for the ``submit`` event the engine
     made of ``facts`` (``event.data["complaint"]`` is their dump), without
-    validating again what ``facts`` hold already."""
+    validating again what ``facts`` hold already; with ``sla`` as its SLA
+    state when given."""
     values = facts.__dict__.copy()
+    if sla is not None:
+        values["sla"] = sla
     values["status"] = event.to_status
     values["version"] = event.seq
     values["updated_at"] = event.at
@@ -250,11 +253,15 @@ class Tracker(Protocol):
         """The SLA state after ``event`` (not a submit); ``None``: unchanged."""
         ...  # pragma: no cover
 
+    def submit_state(self, event: Event) -> SlaState:
+        """The SLA state after a ``submit`` event."""
+        ...  # pragma: no cover
+
 
 def submit_tracked(facts: Complaint, event: Event, tracker: Tracker) -> Complaint:
     """:func:`apply_tracked` of the ``submit`` event made of ``facts`` (see
     :func:`submitted`)."""
-    return tracker.on_event(None, submitted(facts, event), event)
+    return submitted(facts, event, tracker.submit_state(event))
 
 
 def apply_tracked(complaint: Complaint | None, event: Event, tracker: Tracker) -> Complaint:

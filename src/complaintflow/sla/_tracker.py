@@ -107,7 +107,7 @@ class SlaTracker:
     def on_event(self, before: Complaint | None, after: Complaint, event: Event) -> Complaint:
         """``after`` with its SLA state brought up to ``event``."""
         if event.type == "submit":
-            return self._on_submit(after, event)
+            return fast_copy(after, sla=self.submit_state(event))
         state = self.state_after(before, after.cycle, event)
         return after if state is None else fast_copy(after, sla=state)
 
@@ -140,14 +140,15 @@ class SlaTracker:
             return self._on_calendar_changed(state, records, event)
         return self._on_alert(state, records, current, event)  # sla_warning, sla_breach
 
-    def _on_submit(self, after: Complaint, event: Event) -> Complaint:
-        """A new complaint: its first cycle starts under the policy it carries."""
+    def submit_state(self, event: Event) -> SlaState:
+        """The SLA state of a new complaint after its ``submit`` event: its
+        first cycle starts under the policy the event carries."""
         t = event.at
         data = event.data["policy"]
         first = _new_state((data, t, (), None, event.data.get("calendar")))
         targets = _starts(self.policy(data)).get("receipt", ())
         records = [self._started(self._record(target, 1, t), first.calendar) for target in targets]
-        return fast_copy(after, sla=self._done(first, records, set()))
+        return self._done(first, records, set())
 
     def _started(self, r: TargetRecord, calendar: str | None) -> TargetRecord:
         """:meth:`_done`'s recomputation of a record that has just started (on
