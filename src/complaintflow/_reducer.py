@@ -180,25 +180,30 @@ def submitted(facts: Complaint, event: Event, sla: SlaState | None = None) -> Co
     """What :func:`apply_event` gives for the ``submit`` event the engine
     made of ``facts`` (``event.data["complaint"]`` is their dump), without
     validating again what ``facts`` hold already; with ``sla`` as its SLA
-    state when given."""
+    state when given. The caller's party objects are left as they are."""
     values = facts.__dict__.copy()
     if sla is not None:
         values["sla"] = sla
     values["status"] = event.to_status
     values["version"] = event.seq
     values["updated_at"] = event.at
-    party = facts.complainant
-    if party.__pydantic_fields_set__ is not all_fields(Party):
-        values["complainant"] = compact(fast_copy(party))  # the caller's object stays as is
-    respondent = facts.respondent
-    if respondent is not None:
-        p = respondent
+    values["complainant"] = _own(facts.complainant)
+    p = facts.respondent
+    if p is not None:
         known = _RESPONDENTS.get((p.id, p.kind, p.name, p.contact))
-        if known is not None and type(known) is type(p):
-            values["respondent"] = known
-        elif p.__pydantic_fields_set__ is not all_fields(Party):
-            values["respondent"] = fast_copy(p)
-    return _shared(fast_from_dict(Complaint, values))
+        values["respondent"] = (
+            known if known is not None and type(known) is type(p) else _respondent(_own(p))
+        )
+    if facts.personal:
+        values["personal"] = _personal(facts.personal)
+    return fast_from_dict(Complaint, values)  # the shared fields-set
+
+
+def _own(party: Party) -> Party:
+    """``party`` sharing the fields-set of every party: a copy unless it does."""
+    if party.__pydantic_fields_set__ is all_fields(Party):
+        return party
+    return fast_from_dict(type(party), party.__dict__.copy())
 
 
 _RESPONDENTS: Final[dict[tuple[str, str, str | None, str | None], Party]] = {}

@@ -134,6 +134,10 @@ class KeyIndex:
         if not entry:
             del self._by[complainant]
 
+    def __contains__(self, complainant: object) -> bool:
+        """Whether ``complainant`` has a complaint filed."""
+        return complainant in self._by
+
     def ids(self, complainant: str, key: str) -> Iterable[str]:
         """The complaints of ``complainant`` filed under ``key``, oldest first."""
         entry = self._by.get(complainant)

@@ -348,6 +348,8 @@ class MemoryStore(MemoryVault):
         self, complaint: Complaint, *, same_order: bool = True, limit: int = 20
     ) -> list[Complaint]:
         who = complaint.complainant.id
+        if who not in self._by_key:
+            return []  # a complainant's first complaint
         them = None if complaint.respondent is None else complaint.respondent.id
         order = None if complaint.order_id is None else order_key(complaint.order_id)
         score: dict[str, int] = {}
