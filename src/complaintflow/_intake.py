@@ -266,6 +266,8 @@ class Intake:
     @staticmethod
     def warnings(c: Complaint, event: Event) -> list[Notification]:
         """The complainant is warned before abuse is flagged (guide §2.3)."""
+        if not c.flags:
+            return []
         return [
             notification(
                 c,

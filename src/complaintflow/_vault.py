@@ -105,7 +105,8 @@ class Vault:
         """Write entries (from :meth:`prepare`) to the vault, sealed when
         encryption is on."""
         if entries:
-            self.store.vault_put([self._seal(e) for e in entries])
+            sealing = self.encryption is not None
+            self.store.vault_put([self._seal(e) for e in entries] if sealing else entries)
 
     def save_new(
         self,

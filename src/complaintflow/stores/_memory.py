@@ -55,6 +55,15 @@ def _row(c: Complaint) -> tuple[Any, ...]:
     return _GET(c.__dict__)  # type: ignore[no-any-return]
 
 
+def _place(order: Order, entry: tuple[int, str]) -> None:
+    """Put ``entry`` in its place in ``order``: most often the end (complaints
+    mostly come in the order they were received)."""
+    if not order or order[-1] < entry:
+        order.append(entry)
+    else:
+        insort(order, entry)
+
+
 def _complaint(row: tuple[Any, ...]) -> Complaint:
     return fast_from_dict(Complaint, dict(zip(_FIELDS, row, strict=True)))
 
@@ -167,10 +176,10 @@ class MemoryStore(MemoryVault):
 
     def _file(self, c: Complaint, ix: IndexRow) -> None:
         entry = (micros(ix.received_at), c.id)
-        insort(self._received, entry)
-        insort(self._by_complainant.setdefault(ix.complainant, []), entry)
+        _place(self._received, entry)
+        _place(self._by_complainant.setdefault(ix.complainant, []), entry)
         if ix.respondent is not None:
-            insort(self._by_respondent.setdefault(ix.respondent, []), entry)
+            _place(self._by_respondent.setdefault(ix.respondent, []), entry)
         self._by_key.add(ix.complainant, c.id, *match_key_parts(c))
 
     def _unfile_keys(self, complaint_id: str) -> None:
