@@ -386,6 +386,48 @@ def test_outputs_json_csv_and_svg() -> None:
     assert svg.count("<polyline") == len(result.by_category)
 
 
+def test_csv_cells_a_spreadsheet_would_run_are_quoted() -> None:
+    """Respondent ids and complainant ids come from the host, terms from the
+    complaints: a cell starting like a formula is written as text."""
+    evil = '=HYPERLINK("http://x.example","y")'
+    rows = [
+        make(
+            i,
+            MONDAY + timedelta(days=1),
+            respondent=evil,
+            complainant="@SUM(1+1)",
+            outcome="upheld",
+        )
+        for i in range(4)
+    ]
+    store = MemoryStore()
+    put(store, rows)
+    result = analyse(store, MONDAY, MONDAY + timedelta(weeks=2))
+    table = list(csv.DictReader(io.StringIO(result.to_csv())))
+    keys = {r["key"] for r in table if r["section"].startswith(("respondent", "repeat"))}
+    assert keys == {"'" + evil, "'@SUM(1+1)"}
+    texts = [r[k] for r in table for k in ("section", "key", "week")]
+    assert not any(v.startswith(("=", "+", "-", "@")) for v in texts)
+    upheld = [r for r in table if r["section"] == "respondent_upheld"]
+    assert [float(r["value"]) for r in upheld] == [4]  # numbers stay numbers
+
+
+def test_csv_cells() -> None:
+    from complaintflow._csv import write
+
+    text = write(
+        ["a", "b"], [["=1+2", -3], ["+x", None], ["-y", "ok"], ["\tz", 1.5], ["@w", "a=b"]]
+    )
+    assert text.splitlines() == [
+        "a,b",
+        "'=1+2,-3",
+        "'+x,",
+        "'-y,ok",
+        "'\tz,1.5",
+        "'@w,a=b",
+    ]
+
+
 def test_bad_input_is_refused() -> None:
     store = MemoryStore()
     with pytest.raises(cf.InvalidInput, match="since"):

@@ -294,3 +294,19 @@ def test_every_figure_matches_a_brute_force_count(
             assert b.certificate is not None
             assert b.certificate.deadline == breaches[(b.complaint_id, b.target, b.cycle)]
         engine.close()
+
+
+def test_breach_cells_a_spreadsheet_would_run_are_quoted() -> None:
+    """A complaint id comes from the host: in the CSV a formula-like id is text."""
+    clock = FakeClock(at("2026-03-02", 10))
+    engine = cf.Engine(calendar=CN, clock=clock, load_entry_points=False)
+    new = cf.NewComplaint(
+        id="=1+1", channel="app", category="goods", complainant=cf.Party(id="u-1"), subject="s"
+    )
+    engine.submit(new, actor=cf.Actor(id="u-1", roles={"complainant"}))
+    clock.set(at("2026-03-10", 10))  # past the 24 and 48 hour targets
+    report = engine.sla_report(at("2026-03-01"), at("2026-04-01"), now=clock())
+    rows = list(csv.DictReader(io.StringIO(report.to_csv("breaches"))))
+    assert rows
+    assert {r["complaint_id"] for r in rows} == {"'=1+1"}
+    assert json.loads(report.to_json())["breaches"][0]["complaint_id"] == "=1+1"  # only CSV

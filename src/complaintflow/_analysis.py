@@ -26,8 +26,6 @@ respondents, never the number of complaints:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections import Counter
@@ -38,6 +36,7 @@ from statistics import fmean, pstdev
 from typing import Any, Final, Literal, Protocol
 
 from complaintflow._base import aware
+from complaintflow._csv import write as write_csv
 from complaintflow.errors import InvalidInput
 from complaintflow.models import Complaint
 from complaintflow.rules._text import normalize
@@ -244,12 +243,9 @@ class Analysis:
                 yield "term", f"{category}:{term}", str(rank), n
 
     def to_csv(self) -> str:
-        """The analysis as CSV: ``section,key,week,value``."""
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["section", "key", "week", "value"])
-        w.writerows(self.rows())
-        return buf.getvalue()
+        """The analysis as CSV: ``section,key,week,value`` (a text cell a
+        spreadsheet would read as a formula starts with an apostrophe)."""
+        return write_csv(["section", "key", "week", "value"], self.rows())
 
     def svg(self, *, width: int = 640, height: int = 320) -> str:
         """A line chart of the weekly complaints per category, as SVG text."""

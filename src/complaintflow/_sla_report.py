@@ -20,8 +20,6 @@ exact percentiles) and the breaches listed; never the complaints."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from array import array
 from collections.abc import Iterator, Sequence
@@ -35,6 +33,7 @@ from complaintflow._analysis import NONE
 from complaintflow._args import positive_int
 from complaintflow._base import Model, aware, utc
 from complaintflow._certificates import DeadlineCertificate, build_certificate
+from complaintflow._csv import write as write_csv
 from complaintflow._sla_scan import BATCH, SlaFacts, sla_facts
 from complaintflow._sla_state import TargetRecord
 from complaintflow.errors import InvalidInput
@@ -141,14 +140,14 @@ class DeadlineReport(Model):
     def tables_csv(self) -> dict[str, str]:
         """Three CSV tables by name: ``targets`` (:attr:`rows`), ``open``
         (:attr:`open_by_age`) and ``breaches`` (without the certificates)."""
-        return {name: _csv(head, rows) for name, (head, rows) in _tables(self).items()}
+        return {name: write_csv(head, rows) for name, (head, rows) in _tables(self).items()}
 
     def to_csv(self, table: str = "targets") -> str:
         """One of :meth:`tables_csv`'s tables."""
         tables = _tables(self)
         if table not in tables:
             raise InvalidInput.field("table", f"must be one of {', '.join(tables)}")
-        return _csv(*tables[table])
+        return write_csv(*tables[table])
 
     def rates(self) -> dict[str, list[float | None]]:
         """Per period, the met and breached rates (%) of every target
@@ -164,14 +163,6 @@ class DeadlineReport(Model):
             self.periods, self.rates(), width=width, height=height, title=title, peak=100,
             legend=210,
         )  # fmt: skip
-
-
-def _csv(head: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(head)
-    w.writerows(("" if v is None else v for v in row) for row in rows)
-    return buf.getvalue()
 
 
 def _iso(t: datetime | None) -> str | None:

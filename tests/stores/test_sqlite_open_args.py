@@ -18,6 +18,8 @@ import complaintflow as cf
         ({"path": 5}, "path"),
         ({"path": None}, "path"),
         ({"path": b"x.sqlite3"}, "path"),
+        ({"path": ""}, "path"),  # SQLite would open a private temporary database
+        ({"path": "   "}, "path"),
         ({"timeout": "30"}, "timeout"),
         ({"timeout": -1}, "timeout"),
         ({"timeout": float("nan")}, "timeout"),

@@ -56,6 +56,11 @@ def _check_args(path: object, timeout: object) -> None:
     seconds from 0 to a day (else InvalidInput naming it)."""
     if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
         raise InvalidInput.field("path", f"must be a file path, not {type(path).__name__}")
+    if not os.fspath(path).strip():
+        # SQLite would open a temporary database that no other process sees
+        raise InvalidInput.field(
+            "path", 'must be a file path, not empty (":memory:" is a temporary one)'
+        )
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise InvalidInput.field("timeout", f"must be a number, not {type(timeout).__name__}")
     if not 0 <= timeout <= _DAY:
