@@ -121,6 +121,6 @@ def test_a_started_target_is_recomputed_as_the_general_path_does(
     calendar = "sh" if named else None
     state = _new_state(({}, start, (), None, calendar))
     general = tracker._done(state, [record], {0}).targets[0]
-    fast = tracker._started(record, calendar)
+    fast = tracker._started(target, start, calendar)
     assert fast == general
     assert fast.deadline is None or fast.deadline.tzinfo == general.deadline.tzinfo

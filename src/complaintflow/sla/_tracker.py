@@ -147,29 +147,31 @@ class SlaTracker:
         data = event.data["policy"]
         first = _new_state((data, t, (), None, event.data.get("calendar")))
         targets = _starts(self.policy(data)).get("receipt", ())
-        records = [self._started(self._record(target, 1, t), first.calendar) for target in targets]
+        records = [self._started(target, t, first.calendar) for target in targets]
         return self._done(first, records, set())
 
-    def _started(self, r: TargetRecord, calendar: str | None) -> TargetRecord:
-        """:meth:`_done`'s recomputation of a record that has just started (on
-        the complaint's ``calendar``): nothing sent, stopped, paused or
-        promised yet, so an ``hours`` target's deadline is its start plus its
-        duration and its first alert the first warning's share of it."""
-        if r.calendar is None and calendar is not None:
-            r = _set(r, calendar=calendar)
-        start = r.started_at
-        if r.kind != "hours" or start.__class__ is not datetime or start.utcoffset() is None:
-            return self._recompute(r)
-        cal = self.calendar_for(r.calendar)
+    def _started(self, target: SlaTarget, start: datetime, calendar: str | None) -> TargetRecord:
+        """The record of ``target`` started at ``start`` in the first cycle,
+        recomputed as :meth:`_done` would (on the complaint's ``calendar``):
+        nothing sent, stopped, paused or promised yet, so an ``hours``
+        target's deadline is its start plus its duration and its first alert
+        the first warning's share of it."""
+        values: list[Any] = list(_template(target))
+        values[_CYCLE] = 1
+        values[_STARTED] = start
+        if values[_CALENDAR] is None and calendar is not None:
+            values[_CALENDAR] = calendar
+        if values[_KIND] != "hours" or start.__class__ is not datetime or start.utcoffset() is None:
+            return self._recompute(_new_record(values))
+        cal = self.calendar_for(values[_CALENDAR])
         tz = cal.tz
         try:
-            measure, first = _fresh_hours(r.amount, r.warn_at)
+            measure, first = _fresh_hours(values[_AMOUNT], values[_WARN_AT])
             u = start.astimezone(UTC)
             deadline = (u + measure).astimezone(tz)
             nxt = deadline if first is None else (u + first).astimezone(tz)
-        except (ComplaintFlowError, OverflowError):
-            return self._recompute(r)  # the general path reports the problem
-        values = list(r)
+        except (ComplaintFlowError, OverflowError, ValueError):
+            return self._recompute(_new_record(values))  # the general path reports it
         values[_DEADLINE] = deadline
         values[_NEXT_ALERT_AT] = nxt
         values[_CALENDAR] = cal.name
@@ -322,7 +324,7 @@ class SlaTracker:
 
     @staticmethod
     def _record(target: SlaTarget, cycle: int, start: datetime) -> TargetRecord:
-        values = list(_template(target))
+        values: list[Any] = list(_template(target))
         values[_CYCLE] = cycle
         values[_STARTED] = start
         return _new_record(values)
@@ -639,6 +641,7 @@ _STOPPED, _DEADLINE, _MET, _NEXT_ALERT_AT, _PROBLEM, _CALENDAR, _CALENDAR_VERSIO
 
 
 _CYCLE, _STARTED = _FIELD_AT["cycle"], _FIELD_AT["started_at"]
+_KIND, _AMOUNT, _WARN_AT = _FIELD_AT["kind"], _FIELD_AT["amount"], _FIELD_AT["warn_at"]
 
 
 def _at_or_before(a: datetime, b: datetime) -> bool:
