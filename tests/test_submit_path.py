@@ -101,9 +101,10 @@ def test_submitted_equals_applying_the_event(new: dict[str, Any]) -> None:
     ),
     kind=st.sampled_from(["hours", "business_hours", "calendar_days", "working_days"]),
     named=st.booleans(),
+    cycle=st.integers(1, 3),
 )
 def test_a_started_target_is_recomputed_as_the_general_path_does(
-    amount: float, warn_at: tuple[float, ...], start: datetime, kind: str, named: bool
+    amount: float, warn_at: tuple[float, ...], start: datetime, kind: str, named: bool, cycle: int
 ) -> None:
     """The submit's shortcut for a target just started gives the record the
     general recomputation gives (deadline, first alert, calendar)."""
@@ -117,10 +118,10 @@ def test_a_started_target_is_recomputed_as_the_general_path_does(
     tracker = SlaTracker(cf.BusinessCalendar("Europe/London"))
     tracker.calendars["sh"] = shanghai
     target = SlaTarget("t", "receipt", "acknowledge", Duration(kind, amount), warn_at=warn_at)
-    record = tracker._record(target, 1, start)
+    record = tracker._record(target, cycle, start)
     calendar = "sh" if named else None
     state = _new_state(({}, start, (), None, calendar))
     general = tracker._done(state, [record], {0}).targets[0]
-    fast = tracker._started(target, start, calendar)
+    fast = tracker._started(target, start, calendar, cycle)
     assert fast == general
     assert fast.deadline is None or fast.deadline.tzinfo == general.deadline.tzinfo

@@ -150,14 +150,16 @@ class SlaTracker:
         records = [self._started(target, t, first.calendar) for target in targets]
         return self._done(first, records, set())
 
-    def _started(self, target: SlaTarget, start: datetime, calendar: str | None) -> TargetRecord:
-        """The record of ``target`` started at ``start`` in the first cycle,
+    def _started(
+        self, target: SlaTarget, start: datetime, calendar: str | None, cycle: int = 1
+    ) -> TargetRecord:
+        """The record of ``target`` started at ``start`` in ``cycle``,
         recomputed as :meth:`_done` would (on the complaint's ``calendar``):
         nothing sent, stopped, paused or promised yet, so an ``hours``
         target's deadline is its start plus its duration and its first alert
         the first warning's share of it."""
         values: list[Any] = list(_template(target))
-        values[_CYCLE] = 1
+        values[_CYCLE] = cycle
         values[_STARTED] = start
         if values[_CALENDAR] is None and calendar is not None:
             values[_CALENDAR] = calendar
@@ -274,8 +276,8 @@ class SlaTracker:
         """A status move: pause, resume, stop or cancel targets, start new ones."""
         changed, touched = _move_targets(records, current, event)
         starting = _starts(self.policy(state.policy)).get(event.type)
-        if starting:
-            changed |= self._start_targets(cycle, records, current, event, starting)
+        if starting and self._start_targets(cycle, records, current, event, starting, state):
+            touched = True
         if not changed and not touched:
             return None
         return self._done(state, records, changed)
@@ -287,11 +289,13 @@ class SlaTracker:
         current: Sequence[int],
         event: Event,
         starting: list[SlaTarget],
-    ) -> set[int]:
+        state: SlaState,
+    ) -> bool:
         """Append the targets of this cycle that begin with ``event``
-        (``starting``, the policy's targets it starts); their indexes."""
+        (``starting``, the policy's targets it starts), their deadlines
+        worked out; whether any began."""
         t = event.at
-        changed: set[int] = set()
+        began = False
         started = {records[i].name for i in current}
         for target in starting:
             if target.name in started:
@@ -299,9 +303,9 @@ class SlaTracker:
             begin = t
             if target.start == "decision_effective":
                 begin = datetime.fromisoformat(event.data["effective_at"])
-            records.append(self._record(target, cycle, begin))
-            changed.add(len(records) - 1)
-        return changed
+            records.append(self._started(target, begin, state.calendar, cycle))
+            began = True
+        return began
 
     def _start_cycle(
         self,
