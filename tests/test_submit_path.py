@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 import complaintflow as cf
 from complaintflow._intake import _dump
@@ -19,6 +21,13 @@ from complaintflow.models import Complaint
 HANDLER = cf.Actor(id="h-1", roles=frozenset({"handler"}))
 START = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
 ZONES = [UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/London"), ZoneInfo("America/Santiago")]
+LONDON = ZoneInfo("Europe/London")
+# the repeated hour of London's autumn change, both times, and the skipped spring hour
+EDGES = [
+    datetime(2026, 10, 25, 1, 30, tzinfo=LONDON),
+    datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=LONDON),
+    datetime(2026, 3, 29, 1, 30, tzinfo=LONDON),
+]
 
 texts = st.text(alphabet="abc xyz漏水退款", min_size=1, max_size=30).filter(str.strip)
 
@@ -37,6 +46,9 @@ def parties(draw: st.DrawFn, prefix: str, kind: str) -> cf.Party:
 def new_complaints(draw: st.DrawFn) -> dict[str, Any]:
     zone = draw(st.sampled_from(ZONES))
     received = START + timedelta(minutes=draw(st.integers(0, 60 * 24 * 30)))
+    received = received.astimezone(zone)
+    if draw(st.integers(0, 4)) == 0:
+        received = draw(st.sampled_from(EDGES))
     return {
         "channel": draw(st.sampled_from(["web", "app"])),
         "category": draw(st.none() | st.sampled_from(["goods", "service", "violation"])),
@@ -46,16 +58,34 @@ def new_complaints(draw: st.DrawFn) -> dict[str, Any]:
         "description": draw(st.sampled_from(["", "The base is cracked.", "钱没退"])),
         "evidence": tuple(draw(st.lists(texts, max_size=2))),
         "order_id": draw(st.none() | st.sampled_from(["o-1", "o-2"])),
-        "received_at": received.astimezone(zone),
+        "received_at": received,
         "id": draw(st.none() | st.sampled_from(["c-fixed"])),
     }
 
 
+def _alike(a: Any, b: Any, where: str) -> None:
+    """``a`` and ``b`` hold the same values, types, offsets and fields-sets."""
+    assert type(a) is type(b), where
+    if isinstance(a, datetime):
+        assert a.isoformat() == b.isoformat(), where  # the same wall time and offset
+        assert a.utcoffset() == b.utcoffset(), where
+    elif isinstance(a, BaseModel):
+        assert a.model_fields_set == b.model_fields_set, where
+        assert list(a.__dict__) == list(b.__dict__), where
+        for name, value in a.__dict__.items():
+            _alike(value, b.__dict__[name], f"{where}.{name}")
+    elif isinstance(a, tuple | list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _alike(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
 def _same(a: Complaint, b: Complaint) -> None:
     assert a == b
-    assert list(a.__dict__) == list(b.__dict__)  # the same field order (dumps)
-    for name, value in a.__dict__.items():
-        assert type(value) is type(b.__dict__[name]), name
+    _alike(a, b, "complaint")
+    assert a.model_dump(exclude_unset=True) == b.model_dump(exclude_unset=True)
 
 
 @given(st.lists(new_complaints(), min_size=1, max_size=6))
@@ -125,3 +155,100 @@ def test_a_started_target_is_recomputed_as_the_general_path_does(
     fast = tracker._started(target, start, calendar, cycle)
     assert fast == general
     assert fast.deadline is None or fast.deadline.tzinfo == general.deadline.tzinfo
+
+
+def _engine() -> cf.Engine:
+    return cf.Engine(clock=lambda: START, clock_skew=timedelta(days=36500), load_entry_points=False)
+
+
+BASE = cf.NewComplaint(
+    id="c-1", channel="web", complainant=cf.Party(id="u-1"), subject="Broken kettle"
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "field"),
+    [
+        (BASE.model_copy(update={"received_at": datetime(2026, 3, 9, 1)}), "received_at"),
+        (BASE.model_copy(update={"channel": 5}), "channel"),
+        (BASE.model_copy(update={"evidence": ("ok", 7)}), "evidence.1"),
+        (cf.NewComplaint.model_construct(channel="web", complainant=cf.Party(id="u")), "subject"),
+    ],
+)
+def test_an_instance_that_skipped_validation_is_validated(new: Any, field: str) -> None:
+    """``model_construct`` and ``model_copy(update=...)`` skip pydantic's
+    validation: a field of a type validation never gives is refused by
+    name, and nothing is stored."""
+    engine = _engine()
+    with pytest.raises(cf.InvalidInput) as info:
+        engine.submit(new, actor=HANDLER)
+    assert info.value.errors[0]["field"] == field
+    assert engine.store.find() == []
+
+
+def test_an_extra_field_of_a_subclass_is_refused() -> None:
+    class Mine(cf.NewComplaint):
+        extra: str = "x"
+
+    engine = _engine()
+    with pytest.raises(cf.InvalidInput, match="extra"):
+        engine.submit(Mine(channel="web", complainant=cf.Party(id="u"), subject="s"), actor=HANDLER)
+    assert engine.store.find() == []
+
+
+def test_a_party_given_as_a_dict_through_model_copy_is_validated() -> None:
+    engine = _engine()
+    c = engine.submit(BASE.model_copy(update={"complainant": {"id": "u-z"}}), actor=HANDLER)
+    assert type(c.complainant) is cf.Party
+    assert c.complainant.id == "u-z"
+
+
+def test_party_subclasses_are_kept_as_plain_parties() -> None:
+    """What a store gives back, and replay, is a plain Party: the record is
+    the same; two respondents with the same details but for a subclass's
+    own field do not share one object."""
+
+    class Merchant(cf.Party):
+        tier: str = "basic"
+
+    engine = _engine()
+    made = []
+    for cid, tier in (("c-1", "gold"), ("c-2", "silver")):
+        new = BASE.model_copy(
+            update={"id": cid, "respondent": Merchant(id="shop-1", kind="merchant", tier=tier)}
+        )
+        made.append(engine.submit(new, actor=HANDLER))
+    for c in made:
+        assert type(c.respondent) is cf.Party
+        _same(c, engine.replay(engine.store.events(c.id)))
+
+
+@given(
+    pack=st.sampled_from(["guide", "samr", "fca", "cfpb"]),
+    start=st.datetimes(
+        min_value=datetime(2020, 1, 1),
+        max_value=datetime(2030, 1, 1),
+        timezones=st.sampled_from(ZONES),
+    ),
+    named=st.booleans(),
+)
+def test_a_new_complaints_sla_state_is_the_general_paths(
+    pack: str, start: datetime, named: bool
+) -> None:
+    """``submit_state`` (started records, the earliest alert) against the
+    general path: the receipt targets recorded, then recomputed by ``_done``."""
+    from complaintflow.sla._tracker import SlaTracker, _new_state
+
+    policy = cf.SlaPolicy.pack(pack)
+    tracker = SlaTracker(cf.BusinessCalendar("Europe/London"))
+    tracker.calendars["sh"] = cf.BusinessCalendar("Asia/Shanghai", name="sh")
+    calendar = "sh" if named else None
+    data = {"policy": policy.to_data(), **({"calendar": calendar} if named else {})}
+    event = cf.Event(
+        complaint_id="c-1", seq=1, type="submit", at=start, actor="h-1",
+        from_status=None, to_status=cf.Status.received, data=data,
+    )  # fmt: skip
+    records = [tracker._record(t, 1, start) for t in policy if t.start == "receipt"]
+    first = _new_state((data["policy"], start, (), None, calendar))
+    general = tracker._done(first, records, set(range(len(records))))
+    assert tracker.submit_state(event) == general

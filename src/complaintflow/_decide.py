@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Final
 
 import pluggy
 
@@ -19,6 +20,8 @@ from complaintflow.commands import Command
 from complaintflow.errors import InvalidTransition, PermissionDenied
 from complaintflow.models import Actor, Complaint, Event, Notification
 from complaintflow.states import allowed_commands, target_status
+
+_MAY_SUBMIT_FOR_OTHERS: Final = frozenset({"handler", "supervisor", "system", "importer"})
 
 
 class Decider:
@@ -89,8 +92,9 @@ class Decider:
         """Raise :class:`PermissionDenied` unless ``actor`` may submit ``draft``:
         the complainant themself, staff, or a trusted role."""
         verdict = self.verdict(actor, "submit", draft)
-        own = actor.has("complainant") and actor.id == draft.complainant.id
-        staff = actor.has("handler", "supervisor", "system", "importer")
+        roles = actor.roles
+        own = "complainant" in roles and actor.id == draft.complainant.id
+        staff = not roles.isdisjoint(_MAY_SUBMIT_FOR_OTHERS)
         if verdict is False or (verdict is None and not (own or staff)):
             raise PermissionDenied(
                 f"actor {actor.id!r} may not submit a complaint for {draft.complainant.id!r}",

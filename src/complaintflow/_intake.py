@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
 import pluggy
 
-from complaintflow._base import fast_from_dict, fast_new
+from complaintflow._base import as_model, fast_from_dict, fast_new, validate
 from complaintflow._builtins import BuiltinRules
 from complaintflow._fingerprint import fingerprint
 from complaintflow._outbox import notification
 from complaintflow._status import Status
 from complaintflow.categories import CategoryRegistry
 from complaintflow.errors import PluginError
-from complaintflow.models import Classification, Complaint, Event, Flag, NewComplaint, Notification
+from complaintflow.models import (
+    Classification,
+    Complaint,
+    Event,
+    Flag,
+    NewComplaint,
+    Notification,
+    Party,
+)
 from complaintflow.rules import RuleSet
 from complaintflow.rules import screen as builtin_screens
 from complaintflow.rules._screening import WARNING
@@ -45,6 +53,10 @@ _SUBMIT_FIELDS: Final = frozenset(
 
 
 _GIVEN: Final = tuple(NewComplaint.model_fields)
+_ZERO: Final = timedelta(0)
+_DRAFT_SET: Final = set(NewComplaint.model_fields) | {"status", "version", "updated_at"}
+"""The fields a draft counts as set (pydantic copies the set before adding to it)."""
+_setattr: Final = object.__setattr__
 _TEMPLATE: Final = {
     name: None if f.is_required() or f.default_factory is not None else f.default
     for name, f in Complaint.model_fields.items()
@@ -57,15 +69,48 @@ _FACTORIES: Final = {
 }
 
 
-def _defaults() -> dict[str, Any]:
-    """A fresh complaint's values but those a new complaint gives: its
-    fields' defaults, status ``received`` and version 0."""
-    values = _TEMPLATE.copy()
-    values["status"] = Status.received
-    values["version"] = 0
-    for name, make in _FACTORIES.items():
-        values[name] = make()  # type: ignore[call-arg]
-    return values
+def new_complaint(value: object) -> NewComplaint:
+    """``value`` (a :class:`NewComplaint` or a dict) as a new complaint whose
+    fields hold what NewComplaint's validation gives: a dict is validated;
+    an instance is taken as it is unless a field holds a value of another
+    type than validation gives (built with ``model_construct``, changed
+    with ``model_copy(update=...)``, a ``Party`` subclass, a naive time):
+    then its fields are validated again, each party as a plain
+    :class:`Party` (:class:`InvalidInput` naming the field)."""
+    new = as_model(NewComplaint, value, "complaint")
+    if type(new) is NewComplaint and _as_validated(new.__dict__):
+        return new
+    given = {  # every field it holds (an extra one is refused), parties as their fields
+        name: {f: getattr(v, f, None) for f in _PARTY} if isinstance(v, Party) else v
+        for name, v in new.__dict__.items()
+    }
+    return validate(NewComplaint, given)
+
+
+_PARTY: Final = tuple(Party.model_fields)
+_STR_OR_NONE: Final = (str, type(None))
+
+
+def _as_validated(d: dict[str, Any]) -> bool:
+    """Whether a NewComplaint's fields hold the types its validation gives."""
+    try:
+        at, evidence, respondent = d["received_at"], d["evidence"], d["respondent"]
+        return (
+            type(d["channel"]) is str
+            and type(d["subject"]) is str
+            and type(d["description"]) is str
+            and type(d["complainant"]) is Party
+            and (respondent is None or type(respondent) is Party)
+            and type(d["category"]) in _STR_OR_NONE
+            and type(d["order_id"]) in _STR_OR_NONE
+            and type(d["id"]) in _STR_OR_NONE
+            and type(evidence) is tuple
+            and (not evidence or all(type(e) is str for e in evidence))
+            and (at is None or (type(at) is datetime and at.utcoffset() is not None))
+            and len(d) == len(_GIVEN)
+        )
+    except KeyError:  # built with model_construct, a field left out
+        return False
 
 
 def _uuid4_hex() -> str:
@@ -180,16 +225,25 @@ class Intake:
         dispatch (plugins are fixed when the engine is built)."""
 
     def draft(self, new: NewComplaint, received: datetime) -> Complaint:
-        """The complaint as it would be, before classification and screening."""
+        """The complaint as it would be, before classification and screening
+        (``new`` as :func:`new_complaint` gives it)."""
         if new.category is not None:
             self._categories.require(new.category)
-        values = _defaults()
-        given = new.__dict__  # validated by NewComplaint, to the same types
-        for name in _GIVEN:
-            values[name] = given[name]
+        # every field in the model's order: the defaults, then what was given
+        # (a NewComplaint's fields, validated to the same types)
+        values = {**_TEMPLATE, **new.__dict__}
+        values["status"] = Status.received
+        values["version"] = 0
+        for name, make in _FACTORIES.items():
+            values[name] = make()  # type: ignore[call-arg]
         values["id"] = new.id or _uuid4_hex()
+        # a fixed offset, as the submit event's JSON gives it back: the same
+        # instant in any zone, and unambiguous in a repeated DST hour
+        if type(received.tzinfo) is not timezone:
+            received = received.astimezone(timezone(received.utcoffset() or _ZERO))
         values["received_at"] = values["updated_at"] = received
         draft = fast_from_dict(Complaint, values)
+        _setattr(draft, "__pydantic_fields_set__", _DRAFT_SET)
         values["fingerprint"] = fingerprint(text_of(draft))  # for the screens and the record
         return draft
 

@@ -14,11 +14,11 @@ from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from complaintflow._base import all_fields, compact, fast_copy, fast_from_dict, validate
+from complaintflow._base import M, all_fields, compact, fast_copy, fast_from_dict, validate
 from complaintflow._sla_state import SlaState
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError, InvalidInput
-from complaintflow.models import Complaint, Event, Party
+from complaintflow.models import Classification, Complaint, Event, Flag, Party
 from complaintflow.sla import SlaPolicy
 
 _MALFORMED: Final = (KeyError, TypeError, ValueError, AttributeError, IndexError)
@@ -187,23 +187,28 @@ def submitted(facts: Complaint, event: Event, sla: SlaState | None = None) -> Co
     values["status"] = event.to_status
     values["version"] = event.seq
     values["updated_at"] = event.at
-    values["complainant"] = _own(facts.complainant)
+    values["complainant"] = _own(facts.complainant, Party)
     p = facts.respondent
     if p is not None:
         known = _RESPONDENTS.get((p.id, p.kind, p.name, p.contact))
         values["respondent"] = (
-            known if known is not None and type(known) is type(p) else _respondent(_own(p))
+            known if known is not None and type(known) is type(p) else _respondent(_own(p, Party))
         )
     if facts.personal:
         values["personal"] = _personal(facts.personal)
+    if facts.flags:
+        values["flags"] = tuple(_own(f, Flag) for f in facts.flags)
+    if facts.classification is not None:
+        values["classification"] = _own(facts.classification, Classification)
     return fast_from_dict(Complaint, values)  # the shared fields-set
 
 
-def _own(party: Party) -> Party:
-    """``party`` sharing the fields-set of every party: a copy unless it does."""
-    if party.__pydantic_fields_set__ is all_fields(Party):
-        return party
-    return fast_from_dict(type(party), party.__dict__.copy())
+def _own(model: M, cls: type[M]) -> M:
+    """``model`` as its dump validated as ``cls`` gives it back: a ``cls``
+    (not a subclass) counting every field as set; a copy unless it is one."""
+    if type(model) is cls and model.__pydantic_fields_set__ is all_fields(cls):
+        return model
+    return fast_from_dict(cls, {name: model.__dict__[name] for name in cls.model_fields})
 
 
 _RESPONDENTS: Final[dict[tuple[str, str, str | None, str | None], Party]] = {}

@@ -19,7 +19,7 @@ from complaintflow.models import Actor
 
 TimeBasis = Literal["clock", "caller", "intake", "import", "system"]
 
-TRUSTED_ROLES: Final = ("system", "importer")
+TRUSTED_ROLES: Final = frozenset({"system", "importer"})
 """Roles whose times are believed (not before the complaint's last event)."""
 STAFF_ROLES: Final = ("handler", "supervisor")
 

@@ -17,10 +17,10 @@ from functools import partial
 from typing import Any
 
 from complaintflow import _args
-from complaintflow._base import as_model, aware, utc
+from complaintflow._base import aware, utc
 from complaintflow._crypto import Encryption
 from complaintflow._decide import Decider, notifications
-from complaintflow._intake import Intake, Policies
+from complaintflow._intake import Intake, Policies, new_complaint
 from complaintflow._outbox import Outbox
 from complaintflow._plugins import bootstrap
 from complaintflow._privacy import PersonalData
@@ -208,7 +208,7 @@ class Engine(Reports, Running, PersonalData):
     def submit(self, complaint: NewComplaint | dict[str, Any], *, actor: Actor) -> Complaint:
         """Receive a complaint (guide §2, §3.2 step 1): record it, classify it
         when it has no category, screen it, and start its SLA clocks."""
-        new: NewComplaint = as_model(NewComplaint, complaint, "complaint")
+        new = new_complaint(complaint)
         actor = self._decider.actor(actor)
         now = self.now()
         received, basis = self._times.receipt_time(actor, new.received_at, now)

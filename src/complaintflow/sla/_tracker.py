@@ -145,10 +145,15 @@ class SlaTracker:
         first cycle starts under the policy the event carries."""
         t = event.at
         data = event.data["policy"]
-        first = _new_state((data, t, (), None, event.data.get("calendar")))
+        calendar = event.data.get("calendar")
         targets = _starts(self.policy(data)).get("receipt", ())
-        records = [self._started(target, t, first.calendar) for target in targets]
-        return self._done(first, records, set())
+        records = tuple(self._started(target, t, calendar) for target in targets)
+        nxt = None  # the earliest alert (:meth:`_done`'s rule; every record is live)
+        for r in records:
+            at = r.next_alert_at
+            if at is not None and (nxt is None or at < nxt):
+                nxt = at
+        return _new_state((data, t, records, nxt, calendar))
 
     def _started(
         self, target: SlaTarget, start: datetime, calendar: str | None, cycle: int = 1
