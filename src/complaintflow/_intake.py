@@ -175,10 +175,9 @@ class Policies:
                     "not SlaPolicy"
                 )
             return chosen
-        if c.category is not None and c.category in self._categories:
-            overrides = self._categories[c.category].sla_overrides
-            if overrides:
-                return self.policy.with_durations(overrides)
+        category = None if c.category is None else self._categories.get(c.category)
+        if category is not None and category.sla_overrides:
+            return self.policy.with_durations(category.sla_overrides)
         return self.policy
 
     def change(self, before: Complaint, after: Complaint, event: Event) -> Event | None:

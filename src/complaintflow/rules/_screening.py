@@ -101,21 +101,30 @@ def duplicate(c: Complaint, store: Any, cfg: DuplicateScreen) -> list[Flag]:
 def incomplete(c: Complaint, cfg: IncompleteScreen) -> list[Flag]:
     if not cfg.enabled:
         return []
-    wanted = list(cfg.default)
-    if c.category is not None:
-        wanted += [f for f in cfg.required.get(c.category, ()) if f not in wanted]
-    values = {
-        "respondent": c.respondent,
-        "order_id": c.order_id,
-        "description": c.description.strip() or None,
-        "evidence": c.evidence or None,
-    }
-    missing = [f for f in wanted if values[f] is None]
+    missing = [f for f in _wanted(cfg, c.category) if _MISSING[f](c)]
     if not missing:
         return []
     what = f"a {c.category} complaint" if c.category is not None else "every complaint"
     reason = f"missing what {what} needs: {', '.join(missing)}"
     return [Flag(kind="incomplete", reason=reason)]
+
+
+_MISSING: Final = {
+    "respondent": lambda c: c.respondent is None,
+    "order_id": lambda c: c.order_id is None,
+    "description": lambda c: not c.description.strip(),
+    "evidence": lambda c: not c.evidence,
+}
+"""Whether a complaint lacks each field the incomplete screen may want."""
+
+
+def _wanted(cfg: IncompleteScreen, category: str | None) -> tuple[str, ...]:
+    """The fields a complaint of ``category`` needs: every complaint's, then
+    the category's own, in order, each once."""
+    extra = cfg.required.get(category, ()) if category is not None else ()
+    if not extra:
+        return cfg.default
+    return (*cfg.default, *(f for f in extra if f not in cfg.default))
 
 
 def malicious(c: Complaint, store: Any, cfg: MaliciousScreen) -> list[Flag]:

@@ -338,6 +338,8 @@ class MemoryStore(MemoryVault):
 
     def _window(self, complainant: str, since: datetime, until: datetime) -> tuple[Order, int, int]:
         order = self._by_complainant.get(complainant, [])
+        if not order:
+            return order, 0, 0
         lo = bisect_right(order, micros(utc(since)), key=_FIRST)
         hi = bisect_right(order, micros(utc(until)), key=_FIRST)
         return order, lo, max(lo, hi)
