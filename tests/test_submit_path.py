@@ -173,6 +173,29 @@ BASE = cf.NewComplaint(
         (BASE.model_copy(update={"channel": 5}), "channel"),
         (BASE.model_copy(update={"evidence": ("ok", 7)}), "evidence.1"),
         (cf.NewComplaint.model_construct(channel="web", complainant=cf.Party(id="u")), "subject"),
+        (BASE.model_copy(update={"channel": ""}), "channel"),
+        (BASE.model_copy(update={"id": "a\x00b"}), "id"),
+        # a validated NewComplaint holding a party that skipped validation
+        (
+            cf.NewComplaint(
+                channel="web",
+                complainant=cf.Party(id="u-1").model_copy(update={"id": 7}),
+                subject="s",
+            ),
+            "complainant.id",
+        ),
+        (
+            cf.NewComplaint(
+                channel="web", complainant=cf.Party.model_construct(kind="person"), subject="s"
+            ),
+            "complainant.id",
+        ),
+        (
+            BASE.model_copy(
+                update={"respondent": cf.Party(id="s-1").model_copy(update={"kind": ["x"]})}
+            ),
+            "respondent.kind",
+        ),
     ],
 )
 def test_an_instance_that_skipped_validation_is_validated(new: Any, field: str) -> None:
@@ -252,3 +275,46 @@ def test_a_new_complaints_sla_state_is_the_general_paths(
     first = _new_state((data["policy"], start, (), None, calendar))
     general = tracker._done(first, records, set(range(len(records))))
     assert tracker.submit_state(event) == general
+
+
+def test_a_datetime_subclass_is_kept_as_a_plain_datetime() -> None:
+    class Stamp(datetime):
+        pass
+
+    engine = _engine()
+    at = Stamp(2026, 3, 9, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    c = engine.submit(BASE.model_copy(update={"received_at": at}), actor=HANDLER)
+    assert type(c.received_at) is datetime
+    assert type(engine.store.load(c.id).received_at) is datetime  # type: ignore[union-attr]
+    _same(c, engine.replay(engine.store.events(c.id)))
+
+
+class _Screens:
+    def __init__(self, *flags: Any) -> None:
+        self.flags = flags
+
+    @cf.hookimpl
+    def complaintflow_screen(self, complaint: Any, store: Any, rules: Any) -> Any:
+        return list(self.flags)
+
+
+def test_a_screens_flag_is_kept_as_replay_gives_it() -> None:
+    class Mine(cf.Flag):
+        score: int = 3
+
+    flags = (
+        cf.Flag.model_construct(kind="custom", reason="r", related=["a"]),
+        Mine(kind="mine", reason="m"),
+    )
+    engine = cf.Engine(clock=lambda: START, plugins=[_Screens(*flags)], load_entry_points=False)
+    c = engine.submit(BASE, actor=HANDLER)
+    assert [type(f) for f in c.flags if f.kind in ("custom", "mine")] == [cf.Flag, cf.Flag]
+    _same(c, engine.replay(engine.store.events(c.id)))
+
+
+def test_a_screens_flag_that_is_not_valid_is_a_plugin_error() -> None:
+    bad = cf.Flag.model_construct(kind="custom", reason=5)
+    engine = cf.Engine(clock=lambda: START, plugins=[_Screens(bad)], load_entry_points=False)
+    with pytest.raises(cf.PluginError, match="reason"):
+        engine.submit(BASE, actor=HANDLER)
+    assert engine.store.find() == []

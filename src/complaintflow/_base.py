@@ -235,3 +235,46 @@ def fast_from_dict(cls: type[M], values: dict[str, Any]) -> M:
     _setattr(new, "__pydantic_extra__", None)
     _setattr(new, "__pydantic_private__", None)
     return new
+
+
+class _Checked(set[str]):
+    """The fields-set of a model pydantic's validation made. A copy of it
+    (``model_copy``, ``copy``, ``pickle``) is a plain set: a copy made with
+    ``model_copy(update=...)`` skipped validation."""
+
+    __slots__ = ()
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (set, (list(self),))
+
+    def __repr__(self) -> str:
+        return repr(set(self))
+
+
+class Checked(Model):
+    """A model that tells whether pydantic's validation made it
+    (:func:`validated`), as opposed to ``model_construct`` or a copy made
+    with ``model_copy``, which skip validation."""
+
+    def model_post_init(self, context: Any, /) -> None:
+        _setattr(self, "__pydantic_fields_set__", _Checked(self.__pydantic_fields_set__))
+
+    @classmethod
+    def model_construct(  # type: ignore[override]  # the pydantic plugin's own signature
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """pydantic's ``model_construct``: no validation, so not :func:`validated`."""
+        made = super().model_construct(_fields_set, **values)
+        _setattr(made, "__pydantic_fields_set__", set(made.__pydantic_fields_set__))
+        return made  # type: ignore[return-value]
+
+
+def validated(model: BaseModel) -> bool:
+    """Whether pydantic's validation made ``model`` (a :class:`Checked`)."""
+    return type(model.__pydantic_fields_set__) is _Checked

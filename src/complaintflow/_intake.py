@@ -10,13 +10,13 @@ from typing import Any, Final
 
 import pluggy
 
-from complaintflow._base import as_model, fast_from_dict, fast_new, validate
+from complaintflow._base import as_model, fast_from_dict, fast_new, validate, validated
 from complaintflow._builtins import BuiltinRules
 from complaintflow._fingerprint import fingerprint
 from complaintflow._outbox import notification
 from complaintflow._status import Status
 from complaintflow.categories import CategoryRegistry
-from complaintflow.errors import PluginError
+from complaintflow.errors import InvalidInput, PluginError
 from complaintflow.models import (
     Classification,
     Complaint,
@@ -52,7 +52,6 @@ _SUBMIT_FIELDS: Final = frozenset(
 )
 
 
-_GIVEN: Final = tuple(NewComplaint.model_fields)
 _ZERO: Final = timedelta(0)
 _DRAFT_SET: Final = set(NewComplaint.model_fields) | {"status", "version", "updated_at"}
 """The fields a draft counts as set (pydantic copies the set before adding to it)."""
@@ -70,47 +69,60 @@ _FACTORIES: Final = {
 
 
 def new_complaint(value: object) -> NewComplaint:
-    """``value`` (a :class:`NewComplaint` or a dict) as a new complaint whose
-    fields hold what NewComplaint's validation gives: a dict is validated;
-    an instance is taken as it is unless a field holds a value of another
-    type than validation gives (built with ``model_construct``, changed
-    with ``model_copy(update=...)``, a ``Party`` subclass, a naive time):
-    then its fields are validated again, each party as a plain
-    :class:`Party` (:class:`InvalidInput` naming the field)."""
+    """``value`` (a :class:`NewComplaint` or a dict) as a new complaint that
+    pydantic's validation made, its parties too: a dict is validated; an
+    instance is taken as it is when validation made it and its parties
+    (plain :class:`Party` objects), else its fields are validated again,
+    each party from its fields (one built with ``model_construct``, changed
+    with ``model_copy(update=...)``, a subclass), :class:`InvalidInput`
+    naming the field."""
     new = as_model(NewComplaint, value, "complaint")
-    if type(new) is NewComplaint and _as_validated(new.__dict__):
+    d = new.__dict__
+    complainant, respondent = d.get("complainant"), d.get("respondent")
+    if (
+        type(new) is NewComplaint
+        and validated(new)
+        and type(complainant) is Party
+        and validated(complainant)
+        and (respondent is None or (type(respondent) is Party and validated(respondent)))
+    ):
         return new
     given = {  # every field it holds (an extra one is refused), parties as their fields
-        name: {f: getattr(v, f, None) for f in _PARTY} if isinstance(v, Party) else v
-        for name, v in new.__dict__.items()
+        name: {k: v for k, v in p.__dict__.items() if k in _PARTY} if isinstance(p, Party) else p
+        for name, p in d.items()
     }
     return validate(NewComplaint, given)
 
 
-_PARTY: Final = tuple(Party.model_fields)
-_STR_OR_NONE: Final = (str, type(None))
+_PARTY: Final = frozenset(Party.model_fields)
 
 
-def _as_validated(d: dict[str, Any]) -> bool:
-    """Whether a NewComplaint's fields hold the types its validation gives."""
+def _flag(f: object) -> Flag:
+    """A screen's flag, validated as a plain :class:`Flag` (the record keeps
+    what replay gives), or :class:`PluginError`."""
+    if not isinstance(f, Flag):
+        raise PluginError(f"a complaintflow_screen hook returned {type(f).__name__}, not Flag")
     try:
-        at, evidence, respondent = d["received_at"], d["evidence"], d["respondent"]
-        return (
-            type(d["channel"]) is str
-            and type(d["subject"]) is str
-            and type(d["description"]) is str
-            and type(d["complainant"]) is Party
-            and (respondent is None or type(respondent) is Party)
-            and type(d["category"]) in _STR_OR_NONE
-            and type(d["order_id"]) in _STR_OR_NONE
-            and type(d["id"]) in _STR_OR_NONE
-            and type(evidence) is tuple
-            and (not evidence or all(type(e) is str for e in evidence))
-            and (at is None or (type(at) is datetime and at.utcoffset() is not None))
-            and len(d) == len(_GIVEN)
-        )
-    except KeyError:  # built with model_construct, a field left out
-        return False
+        return validate(Flag, {k: v for k, v in f.__dict__.items() if k in _FLAG})
+    except InvalidInput as e:
+        raise PluginError(
+            f"a complaintflow_screen hook returned a Flag that is not valid: {e}"
+        ) from None
+
+
+_FLAG: Final = frozenset(Flag.model_fields)
+
+
+def _plain_time(t: datetime) -> datetime:
+    """``t`` as a plain ``datetime`` with a fixed offset, as the submit
+    event's JSON gives it back: the same instant in any zone, unambiguous
+    in a repeated DST hour."""
+    if type(t) is datetime and type(t.tzinfo) is timezone:
+        return t
+    u = t.astimezone(timezone(t.utcoffset() or _ZERO))
+    return datetime(
+        u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=u.tzinfo
+    )
 
 
 def _uuid4_hex() -> str:
@@ -236,10 +248,7 @@ class Intake:
         for name, make in _FACTORIES.items():
             values[name] = make()  # type: ignore[call-arg]
         values["id"] = new.id or _uuid4_hex()
-        # a fixed offset, as the submit event's JSON gives it back: the same
-        # instant in any zone, and unambiguous in a repeated DST hour
-        if type(received.tzinfo) is not timezone:
-            received = received.astimezone(timezone(received.utcoffset() or _ZERO))
+        received = _plain_time(received)
         values["received_at"] = values["updated_at"] = received
         draft = fast_from_dict(Complaint, values)
         _setattr(draft, "__pydantic_fields_set__", _DRAFT_SET)
@@ -268,18 +277,11 @@ class Intake:
 
     def screen(self, c: Complaint, store: Any) -> Complaint:
         """``c`` with the flags of every screen (guide §2.3)."""
-        flags: list[Flag] = []
         if self._builtin_screen_only:
-            answers = [builtin_screens(c, store, self.rules)]
+            flags = builtin_screens(c, store, self.rules)
         else:
             answers = self._pm.hook.complaintflow_screen(complaint=c, store=store, rules=self.rules)
-        for answer in answers:
-            for f in answer or ():
-                if not isinstance(f, Flag):
-                    raise PluginError(
-                        f"a complaintflow_screen hook returned {type(f).__name__}, not Flag"
-                    )
-                flags.append(f)
+            flags = [_flag(f) for answer in answers for f in answer or ()]
         return c.model_copy(update={"flags": tuple(flags)}) if flags else c
 
     def event(

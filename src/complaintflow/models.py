@@ -13,7 +13,7 @@ from typing import Any, Final, Literal
 
 from pydantic import AwareDatetime, Field
 
-from complaintflow._base import REDACTED, Id, LongText, Model, Moment, Short, Text
+from complaintflow._base import REDACTED, Checked, Id, LongText, Model, Moment, Short, Text
 from complaintflow._sla_state import SlaState
 from complaintflow._status import OPEN_STATUSES, Status
 
@@ -36,7 +36,7 @@ ROLES: Final = frozenset(
 """The roles the built-in permission table knows; plugins may use others."""
 
 
-class Party(Model):
+class Party(Checked):
     """One side of a complaint: the complainant or the respondent.
 
     ``name`` and ``contact`` are personal data: hidden from ``repr``, from
@@ -70,7 +70,7 @@ class Actor(Model):
 _SYSTEM: Final = Actor(id="system", roles=frozenset({"system"}))
 
 
-class NewComplaint(Model):
+class NewComplaint(Checked):
     """A complaint as it comes in (guide §2.1, §2.2): who, against whom,
     what, when, through which channel, with what evidence."""
 
