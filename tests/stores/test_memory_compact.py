@@ -79,16 +79,21 @@ def test_an_event_packs_and_unpacks_to_itself(data: dict[str, Any]) -> None:
     assert list(back.__dict__) == list(e.__dict__)  # the fields in their order
 
 
-def test_a_mapping_two_events_share_is_packed_once() -> None:
-    policy = {"name": "guide", "targets": [{"name": f"t{i}"} for i in range(3)], "a": 1, "b": 2}
+def test_large_mappings_are_packed_and_a_shared_policy_is_kept_once() -> None:
+    """The complaint as received is packed; the SLA policy's data (two
+    entries, shared by every complaint under the policy) is kept as the
+    one object it is, not copied per event."""
+    policy = cf.GUIDE_POLICY.to_data()
+    complaint = {"id": "c-1", "channel": "web", "subject": "s", "evidence": ["a"]}
     packer = EventPacker()
-    first = packer.pack(_event({"policy": policy, "complaint": {"id": "c-1"}}))
+    first = packer.pack(_event({"policy": policy, "complaint": complaint}))
     second = packer.pack(_event({"policy": policy}, seq=3))
     data_at = list(Event.model_fields).index("data") - 1  # the complaint id is not kept
-    blob = first[data_at][1]
+    assert first[data_at][1] is policy
+    assert second[data_at][1] is policy
+    blob = first[data_at][3]
     assert type(blob) is Blob
-    assert second[data_at][1] is blob
-    assert first[data_at][3] == {"id": "c-1"}  # under four entries: kept as it is
+    assert packer.unpack("c-1", first).data == {"policy": policy, "complaint": complaint}
 
 
 @given(

@@ -3,10 +3,10 @@ memory however long its trail:
 
 * :class:`EventPacker`: an event as a tuple of its values (the complaint id
   is the trail's key), its data as a flat tuple of keys and values, and the
-  larger mappings in it (the complaint as received, the SLA policy) packed
-  with :mod:`marshal`, which round-trips the JSON types exactly; a mapping
-  several events share (the policy) is packed once. Reading the trail
-  builds the events again.
+  larger mappings in it (the complaint as received, for one) packed
+  with :mod:`marshal`, which round-trips the JSON types exactly; smaller
+  ones (the SLA policy's, which every complaint under it shares) are kept
+  as they are. Reading the trail builds the events again.
 * :class:`KeyIndex`: the duplicate screen's keys (``match_keys``) per
   complainant: a complainant's only complaint as its id, its text's keys
   (the complaint's own tuple) and its order's key, a dictionary from each
@@ -32,7 +32,6 @@ _BEFORE: Final = itemgetter(*_REST[:_DATA])
 _AFTER: Final = itemgetter(*_REST[_DATA + 1 :])
 _PACK_FROM: Final = 4
 """Mappings of at least this many entries in an event's data are packed."""
-_MEMO: Final = 32
 
 PackedEvent = tuple[Any, ...]
 
@@ -46,9 +45,6 @@ class Blob(bytes):
 class EventPacker:
     """Packs events into tuples and builds them again."""
 
-    def __init__(self) -> None:
-        self._memo: dict[int, tuple[object, Blob]] = {}
-
     def pack(self, e: Event) -> PackedEvent:
         """``e`` without its complaint id, its data packed."""
         d = e.__dict__
@@ -61,18 +57,12 @@ class EventPacker:
             flat += (k, self._value(v) if type(v) is dict and len(v) >= _PACK_FROM else v)
         return tuple(flat)
 
-    def _value(self, v: dict[str, Any]) -> object:
-        hit = self._memo.get(id(v))
-        if hit is not None and hit[0] is v:
-            return hit[1]
+    @staticmethod
+    def _value(v: dict[str, Any]) -> object:
         try:
-            blob = Blob(marshal.dumps(v))
+            return Blob(marshal.dumps(v))
         except ValueError:  # a type marshal cannot write: kept as it is
             return v
-        if len(self._memo) >= _MEMO:
-            self._memo.clear()
-        self._memo[id(v)] = (v, blob)
-        return blob
 
     @staticmethod
     def unpack(complaint_id: str, row: PackedEvent) -> Event:
