@@ -196,6 +196,13 @@ def fast_copy(model: M, **update: Any) -> M:
 _setattr: Final = object.__setattr__
 
 
+def declared(model: BaseModel, cls: type[BaseModel]) -> dict[str, Any]:
+    """The values ``model`` holds of the fields ``cls`` declares (a
+    subclass's own fields and anything else left out)."""
+    fields = cls.model_fields
+    return {name: value for name, value in model.__dict__.items() if name in fields}
+
+
 _FIELDS_SETS: dict[type[BaseModel], set[str]] = {}
 
 

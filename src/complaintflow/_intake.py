@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import pluggy
 
-from complaintflow._base import as_model, fast_from_dict, fast_new, validate, validated
+from complaintflow._base import as_model, declared, fast_from_dict, fast_new, validate, validated
 from complaintflow._builtins import BuiltinRules
 from complaintflow._fingerprint import fingerprint
 from complaintflow._outbox import notification
@@ -88,13 +88,9 @@ def new_complaint(value: object) -> NewComplaint:
     ):
         return new
     given = {  # every field it holds (an extra one is refused), parties as their fields
-        name: {k: v for k, v in p.__dict__.items() if k in _PARTY} if isinstance(p, Party) else p
-        for name, p in d.items()
+        name: declared(p, Party) if isinstance(p, Party) else p for name, p in d.items()
     }
     return validate(NewComplaint, given)
-
-
-_PARTY: Final = frozenset(Party.model_fields)
 
 
 def _flag(f: object) -> Flag:
@@ -103,14 +99,11 @@ def _flag(f: object) -> Flag:
     if not isinstance(f, Flag):
         raise PluginError(f"a complaintflow_screen hook returned {type(f).__name__}, not Flag")
     try:
-        return validate(Flag, {k: v for k, v in f.__dict__.items() if k in _FLAG})
+        return validate(Flag, declared(f, Flag))
     except InvalidInput as e:
         raise PluginError(
             f"a complaintflow_screen hook returned a Flag that is not valid: {e}"
         ) from None
-
-
-_FLAG: Final = frozenset(Flag.model_fields)
 
 
 def _plain_time(t: datetime) -> datetime:

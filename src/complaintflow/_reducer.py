@@ -14,7 +14,15 @@ from typing import Any, Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from complaintflow._base import M, all_fields, compact, fast_copy, fast_from_dict, validate
+from complaintflow._base import (
+    M,
+    all_fields,
+    compact,
+    declared,
+    fast_copy,
+    fast_from_dict,
+    validate,
+)
 from complaintflow._sla_state import SlaState
 from complaintflow._specs import COMMAND_SPECS
 from complaintflow.errors import ComplaintFlowError, InvalidInput
@@ -170,7 +178,7 @@ def _shared(created: Complaint) -> Complaint:
     """A new complaint, seen by no one yet, sharing what it can with others:
     the respondent, the tuple of personal fields, the fields-set."""
     if created.respondent is not None:
-        created.__dict__["respondent"] = _respondent(compact(created.respondent))
+        created.__dict__["respondent"] = _respondent(created.respondent)
     if created.personal:
         created.__dict__["personal"] = _personal(created.personal)
     return compact(created)
@@ -188,19 +196,11 @@ def submitted(facts: Complaint, event: Event, sla: SlaState | None = None) -> Co
     values["version"] = event.seq
     values["updated_at"] = event.at
     values["complainant"] = _own(facts.complainant, Party)
-    p = facts.respondent
-    if p is not None:
-        known = _RESPONDENTS.get((p.id, p.kind, p.name, p.contact))
-        values["respondent"] = (
-            known if known is not None and type(known) is type(p) else _respondent(_own(p, Party))
-        )
-    if facts.personal:
-        values["personal"] = _personal(facts.personal)
     if facts.flags:
         values["flags"] = tuple(_own(f, Flag) for f in facts.flags)
     if facts.classification is not None:
         values["classification"] = _own(facts.classification, Classification)
-    return fast_from_dict(Complaint, values)  # the shared fields-set
+    return _shared(fast_from_dict(Complaint, values))
 
 
 def _own(model: M, cls: type[M]) -> M:
@@ -208,7 +208,7 @@ def _own(model: M, cls: type[M]) -> M:
     (not a subclass) counting every field as set; a copy unless it is one."""
     if type(model) is cls and model.__pydantic_fields_set__ is all_fields(cls):
         return model
-    return fast_from_dict(cls, {name: model.__dict__[name] for name in cls.model_fields})
+    return fast_from_dict(cls, declared(model, cls))
 
 
 _RESPONDENTS: Final[dict[tuple[str, str, str | None, str | None], Party]] = {}
@@ -228,16 +228,17 @@ def _personal(fields: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _respondent(p: Party) -> Party:
-    """One frozen :class:`Party` for a respondent's every complaint with the
-    same details (merchants are the respondents of many)."""
+    """One frozen, plain :class:`Party` for a respondent's every complaint
+    with the same details (merchants are the respondents of many): the
+    first one seen, as :func:`_own` gives it."""
     key = (p.id, p.kind, p.name, p.contact)
     hit = _RESPONDENTS.get(key)
-    if hit is not None and type(hit) is type(p):
+    if hit is not None:
         return hit
     if len(_RESPONDENTS) >= 256:
         _RESPONDENTS.clear()
-    _RESPONDENTS[key] = p
-    return p
+    shared = _RESPONDENTS[key] = _own(p, Party)
+    return shared
 
 
 def _update(complaint: Complaint, event: Event) -> dict[str, Any]:

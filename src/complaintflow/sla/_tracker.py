@@ -148,12 +148,7 @@ class SlaTracker:
         calendar = event.data.get("calendar")
         targets = _starts(self.policy(data)).get("receipt", ())
         records = tuple(self._started(target, t, calendar) for target in targets)
-        nxt = None  # the earliest alert (:meth:`_done`'s rule; every record is live)
-        for r in records:
-            at = r.next_alert_at
-            if at is not None and (nxt is None or at < nxt):
-                nxt = at
-        return _new_state((data, t, records, nxt, calendar))
+        return _new_state((data, t, records, _earliest_alert(records), calendar))
 
     def _started(
         self, target: SlaTarget, start: datetime, calendar: str | None, cycle: int = 1
@@ -344,13 +339,8 @@ class SlaTracker:
             if r.calendar is None and state.calendar is not None:
                 r = _set(r, calendar=state.calendar)  # the complaint's calendar
             records[i] = self._recompute(r)
-        nxt = None
-        for r in records:
-            t = r.next_alert_at
-            live = r.stopped_at is None and r.cancelled_at is None
-            if t is not None and live and (nxt is None or t < nxt):
-                nxt = t
         targets = tuple(records)
+        nxt = _earliest_alert(targets)
         return _new_state((state.policy, state.cycle_started_at, targets, nxt, state.calendar))
 
     def _recompute(self, r: TargetRecord) -> TargetRecord:
@@ -678,6 +668,17 @@ def _template(target: SlaTarget) -> TargetRecord:
         _TEMPLATES.clear()
     _TEMPLATES[id(target)] = (target, record)
     return record
+
+
+def _earliest_alert(records: Sequence[TargetRecord]) -> datetime | None:
+    """The earliest alert due among the live records (the state's ``next_check``)."""
+    nxt = None
+    for r in records:
+        t = r.next_alert_at
+        live = r.stopped_at is None and r.cancelled_at is None
+        if t is not None and live and (nxt is None or t < nxt):
+            nxt = t
+    return nxt
 
 
 @lru_cache(maxsize=256)

@@ -80,22 +80,13 @@ def _next_check(sla: HasNextCheck | None) -> datetime | None:
 
 def index_row(c: Complaint) -> IndexRow:
     """The facts a store indexes about ``c``."""
-    status = c.status
     respondent = c.respondent
-    return _new_row(
-        (
-            c.id,
-            c.version,
-            status._value_,
-            status in OPEN_STATUSES,
-            c.complainant.id,
-            None if respondent is None else respondent.id,
-            c.category,
-            c.handler,
-            c.received_at.astimezone(UTC),
-            _next_check(c.sla),
-            needs_triage(c),
-        )
+    return _indexed(
+        c,
+        c.id,
+        c.complainant.id,
+        None if respondent is None else respondent.id,
+        c.received_at.astimezone(UTC),
     )
 
 
@@ -103,22 +94,26 @@ def reindex(old: IndexRow, c: Complaint) -> IndexRow:
     """:func:`index_row` of ``c``, indexed before as ``old``: what never
     changes after the submit (the id, the parties, the receipt) is taken
     from ``old``."""
+    return _indexed(c, old.id, old.complainant, old.respondent, old.received_at)
+
+
+def _indexed(
+    c: Complaint, cid: str, complainant: str, respondent: str | None, received: datetime
+) -> IndexRow:
     status = c.status
-    sla = c.sla
-    nxt = None if sla is None else sla.next_check
     return _new_row(
         (
-            old.id,
+            cid,
             c.version,
             status._value_,
             status in OPEN_STATUSES,
-            old.complainant,
-            old.respondent,
+            complainant,
+            respondent,
             c.category,
             c.handler,
-            old.received_at,
-            None if nxt is None else nxt.astimezone(UTC),
-            c.category is None and c.classification is not None and c.classification.needs_triage,
+            received,
+            _next_check(c.sla),
+            needs_triage(c),
         )
     )
 
